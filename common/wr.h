@@ -1,0 +1,39 @@
+/*
+ * wr.h - a bounds-checked write cursor into a caller-owned buffer.
+ *
+ * Each call writes all of its bytes and returns 0, or writes nothing and
+ * returns -EMSGSIZE. The cursor never allocates.
+ */
+#ifndef PARAPET_WR_H
+#define PARAPET_WR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct wr {
+	uint8_t	*p;
+	size_t	 left;
+	size_t	 used;
+};
+
+static inline void
+wr_init(struct wr *w, void *buf, size_t len)
+{
+	w->p = buf;
+	w->left = len;
+	w->used = 0;
+}
+
+int	wr_u8(struct wr *, uint8_t) MUST_CHECK;
+int	wr_be16(struct wr *, uint16_t) MUST_CHECK;
+int	wr_be32(struct wr *, uint32_t) MUST_CHECK;
+int	wr_be64(struct wr *, uint64_t) MUST_CHECK;
+int	wr_le16(struct wr *, uint16_t) MUST_CHECK;
+int	wr_le32(struct wr *, uint32_t) MUST_CHECK;
+int	wr_le64(struct wr *, uint64_t) MUST_CHECK;
+int	wr_bytes(struct wr *, const void *, size_t) MUST_CHECK;
+int	wr_zero(struct wr *, size_t) MUST_CHECK;
+
+#endif
