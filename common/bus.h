@@ -15,6 +15,9 @@
  *   EVENT with topic "t"      -> every peer subscribed to "t" but the
  *                               sender.
  *   HELLO/SUBSCRIBE/UNSUBSCRIBE requests are answered by the broker.
+ *   PING/COUNTERS requests with dst "broker" are answered by the broker
+ *   (other requests to "broker": ERROR_REPLY -EOPNOTSUPP); the name
+ *   "broker" is reserved (hello as "broker": -EADDRINUSE).
  * The broker sets Envelope.src to the sender's hello name; a peer cannot
  * send anything but HELLO before its hello is accepted.
  */
@@ -37,8 +40,12 @@ struct bus_broker;
 /*
  * Called with the reply (error 0) or with error != 0 and reply NULL:
  * -ETIMEDOUT (no reply within the timeout), -ENOTCONN (connection lost
- * before the reply), or the negative errno a peer put in its reply (then
- * reply is non-NULL). `reply` is borrowed for the duration of the call.
+ * before the reply), -ECANCELED (client destroyed), -EPROTO (the reply's
+ * type is not the one registered for the request), or the negative errno
+ * a peer put in its reply (then reply is non-NULL, type MSG_ERROR_REPLY;
+ * the broker itself answers -EHOSTUNREACH for an unknown name). With
+ * error 0 the reply's body is of the request's registered reply type.
+ * `reply` is borrowed for the duration of the call.
  */
 typedef void bus_reply_fn(struct bus_client *, int error,
     const struct bus_msg *reply, void *arg);
@@ -77,7 +84,14 @@ int	bus_client_on(struct bus_client *, uint32_t type, bus_handler_fn *,
 int	bus_subscribe(struct bus_client *, const char *topic) MUST_CHECK;
 int	bus_unsubscribe(struct bus_client *, const char *topic) MUST_CHECK;
 
-/* -ENOTCONN if not connected now (no queueing across connections). */
+/*
+ * -ENOTCONN if not connected now (no queueing across connections).
+ * timeout_ms 0: BUS_TIMEOUT_MS. -EINVAL for a bad dst, a type that is not
+ * a request or a body that fails its validator; -ENOBUFS if more than
+ * BUS_CLIENT_QUEUE_MAX bytes are already waiting to be written.
+ */
+#define BUS_TIMEOUT_MS	5000
+#define BUS_CLIENT_QUEUE_MAX	(8u << 20)	/* 8 MiB */
 int	bus_request(struct bus_client *, const char *dst, uint32_t type,
 	    const ProtobufCMessage *body, uint32_t timeout_ms,
 	    bus_reply_fn *, void *arg) MUST_CHECK;
@@ -85,6 +99,10 @@ int	bus_request(struct bus_client *, const char *dst, uint32_t type,
  * (type MSG_ERROR_REPLY, body NULL). */
 int	bus_reply(struct bus_client *, const struct bus_msg *req, int error,
 	    uint32_t type, const ProtobufCMessage *body) MUST_CHECK;
+/* The same for an answer given after the handler returned: keep the
+ * request's src and corr, the message itself is gone by then. */
+int	bus_reply_to(struct bus_client *, const char *dst, uint64_t corr,
+	    int error, uint32_t type, const ProtobufCMessage *body) MUST_CHECK;
 int	bus_publish(struct bus_client *, const char *topic, uint32_t type,
 	    const ProtobufCMessage *body) MUST_CHECK;
 
@@ -96,6 +114,8 @@ struct bus_client_stats {
 	uint64_t	rejected[FRAME_REJECT_MAX];
 	uint64_t	timeouts;
 	uint64_t	unhandled;	/* requests/events with no handler */
+	uint64_t	stray_replies;	/* no pending request, or from the
+					   wrong peer: dropped */
 };
 const struct bus_client_stats *bus_client_stats(const struct bus_client *);
 
@@ -109,9 +129,20 @@ struct bus_broker_cfg {
 					   is dropped as stuck; 0: 8 MiB */
 };
 
+#define BUS_BROKER_PEERS_MAX	256	/* connections at once */
+#define BUS_BROKER_SUBS_MAX	256	/* topics per peer */
+
+/*
+ * Listen on cfg->path. An existing socket there is unlinked first; any
+ * other kind of file is left alone (-EEXIST). -ENAMETOOLONG if the path
+ * does not fit a sockaddr_un. On failure there is nothing for the caller
+ * to clean up (a listener handle already opened closes when the loop
+ * next runs).
+ */
 int	bus_broker_create(uv_loop_t *, const struct bus_broker_cfg *,
 	    struct bus_broker **) MUST_CHECK;
-/* Closes every connection and the listener, unlinks the socket. */
+/* Closes every connection and the listener, unlinks the socket (if it is
+ * still ours). Handles close asynchronously: run the loop once more. */
 void	bus_broker_destroy(struct bus_broker *);
 
 struct bus_broker_stats {
@@ -125,6 +156,9 @@ struct bus_broker_stats {
 	uint64_t	not_hello;	/* traffic before hello */
 	uint64_t	replaced;	/* connections replaced by a new hello */
 	uint64_t	stuck;		/* peers dropped for a full queue */
+	uint64_t	too_big;	/* frames that would exceed
+					   BUS_FRAME_MAX once src is set */
+	uint64_t	refused;	/* connections over BUS_BROKER_PEERS_MAX */
 };
 const struct bus_broker_stats *bus_broker_stats(const struct bus_broker *);
 

@@ -10,6 +10,8 @@
 #ifndef PARAPET_BUS_MSG_H
 #define PARAPET_BUS_MSG_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
@@ -17,6 +19,7 @@
 #include "bus.pb-c.h"
 #include "supervisor.pb-c.h"
 
+/* Returns 0 or -EINVAL. */
 typedef int bus_valid_fn(const ProtobufCMessage *);
 
 struct bus_msgtype {
@@ -24,9 +27,27 @@ struct bus_msgtype {
 	const char			*name;
 	const ProtobufCMessageDescriptor *desc;
 	bus_valid_fn			*valid;	/* NULL: any body is fine */
+	uint32_t			 kind;	/* Parapet__MsgKind */
+	uint32_t			 reply;	/* requests: the reply's type */
 };
+
+/* Bounds the validators enforce (lists are bounded so that a frame's
+ * decoded size stays proportional to its wire size). */
+#define BUS_TEXT_MAX		256	/* free text: reasons, exit status */
+#define BUS_PATH_MAX		4096	/* HelloReply.broker, StatusReply.instance */
+#define BUS_COUNTER_NAME_MAX	64	/* "module.what": [a-z0-9_.-] */
+#define BUS_COUNTERS_MAX	4096	/* counters in one CountersReply */
+#define BUS_REGIONS_MAX		64	/* regions in one message */
+#define BUS_SERVERS_MAX		64	/* servers in one StatusReply */
+#define BUS_UUID_BYTES		16	/* RegionInfo.uuid */
+#define BUS_DIGEST_BYTES	16	/* RegionInfo.digest: 0 or this */
 
 /* NULL if the type is unknown. */
 const struct bus_msgtype *bus_msgtype_get(uint32_t type);
+
+/* True if s is 1..BUS_COUNTER_NAME_MAX characters of [a-z0-9_.-]. */
+bool	bus_counter_name_ok(const char *s);
+/* True if s has at most max bytes and no control characters. */
+bool	bus_text_ok(const char *s, size_t max);
 
 #endif

@@ -12,14 +12,16 @@
 #ifndef PARAPET_FRAME_H
 #define PARAPET_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "bus.pb-c.h"
 #include "util.h"
 
-#define BUS_FRAME_MAX		(256u * 1024)	/* bytes after the length */
+#define BUS_FRAME_MAX		(256u << 10)	/* bytes after the length */
 #define BUS_NAME_MAX		32		/* peer and topic names */
 
 /* Why a frame or message was refused; each has a counter. */
@@ -29,14 +31,19 @@ enum frame_reject {
 	FRAME_REJECT_EMPTY,		/* length 0 */
 	FRAME_REJECT_TRUNCATED,		/* stream ended inside a frame */
 	FRAME_REJECT_UNPACK,		/* envelope is not protobuf */
-	FRAME_REJECT_KIND,		/* kind out of range */
+	FRAME_REJECT_KIND,		/* kind out of range, or not the
+					   kind registered for the type */
 	FRAME_REJECT_TYPE,		/* type unknown */
-	FRAME_REJECT_NAME,		/* src/dst/topic malformed */
+	FRAME_REJECT_NAME,		/* src/dst/topic malformed, a request
+					   without dst, an event without
+					   topic, a topic outside an event */
 	FRAME_REJECT_BODY,		/* body does not unpack as its type */
-	FRAME_REJECT_INVALID,		/* body fails its validator */
+	FRAME_REJECT_INVALID,		/* body fails its validator, or corr
+					   or error disagree with the kind */
 	FRAME_REJECT_MAX
 };
 
+/* A short lower-case identifier ("oversize"), usable in counter names. */
 const char *frame_reject_str(enum frame_reject);
 
 /*
@@ -58,7 +65,13 @@ typedef int frame_fn(const uint8_t *env, size_t len, void *arg);
 
 void	frame_decoder_init(struct frame_decoder *);
 void	frame_decoder_free(struct frame_decoder *);
-/* Returns 0, the first non-zero value of on_frame, or -EBADMSG. */
+/*
+ * Returns 0, the first non-zero value of on_frame (feeding stops there; the
+ * rest of the input is not consumed), -EBADMSG, or -ENOMEM (*why FRAME_OK)
+ * when a frame's buffer cannot be allocated. A frame that arrives whole in
+ * one feed is passed without copying; a split one is assembled in `buf`.
+ * After -EBADMSG every further feed fails the same way.
+ */
 int	frame_decoder_feed(struct frame_decoder *, const uint8_t *, size_t,
 	    frame_fn *on_frame, void *arg, enum frame_reject *why) MUST_CHECK;
 /* At end of stream: FRAME_REJECT_TRUNCATED if a frame was half-received. */
@@ -87,10 +100,21 @@ int	frame_msg_parse(const uint8_t *, size_t, struct bus_msg *m,
 void	frame_msg_free(struct bus_msg *);
 
 /*
+ * Re-encode a parsed message as a frame with Envelope.src replaced by `src`
+ * (the broker stamps the sender's hello name); the body bytes are reused,
+ * not re-packed, and unknown envelope fields are dropped. *out is malloc'd. -EMSGSIZE if the new frame would exceed
+ * BUS_FRAME_MAX, -EINVAL if src is not a well-formed name.
+ */
+int	frame_msg_encode(const struct bus_msg *, const char *src,
+	    uint8_t **out, size_t *outlen) MUST_CHECK;
+
+/*
  * Encode a frame: length + envelope. *out is malloc'd (caller frees),
  * *outlen its size. body may be NULL (empty body). -EMSGSIZE if the frame
  * would exceed BUS_FRAME_MAX, -EINVAL if body's descriptor is not the one
- * registered for type.
+ * registered for type. The frame is checked with the rules frame_msg_parse()
+ * applies (kind, names, corr, error, the body's validator), so what we send
+ * is what a peer accepts; any violation is -EINVAL.
  */
 struct frame_hdr {
 	uint32_t	 type;

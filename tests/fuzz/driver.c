@@ -108,8 +108,11 @@ main(int argc, char **argv)
 	qsort(names, n, sizeof(names[0]), cmp);
 	seed = malloc(SEED_MAX);
 	buf = malloc(SEED_MAX);
-	if (seed == NULL || buf == NULL)
+	if (seed == NULL || buf == NULL) {
+		free(seed);
+		free(buf);
 		return 1;
+	}
 	for (i = 0; i < n; i++) {
 		FILE *f;
 		size_t len;
@@ -117,6 +120,8 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s", argv[1], names[i]);
 		if ((f = fopen(path, "rb")) == NULL) {
 			perror(path);
+			free(seed);
+			free(buf);
 			return 1;
 		}
 		len = fread(seed, 1, SEED_MAX, f);

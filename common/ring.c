@@ -1,0 +1,1055 @@
+/*
+ * ring.c - shared-memory packet rings between netd and ipsecd (DESIGN §2);
+ * the API is in ring.h, the design and the recovery argument in
+ * docs/parts/ring.md.
+ *
+ * This module formats a region, attaches a side to it, moves descriptors
+ * over the two SPSC rings, keeps each slot's owner word current, reclaims
+ * a dead side's slots on re-attach, and rings and drains the eventfd
+ * doorbells. It leaves to others what packets and descriptor ops mean (the
+ * netd/ipsecd protocol), creating and passing the descriptors (the
+ * supervisor) and the event loop (the shells). It never reads a clock.
+ *
+ * Untrusted: the whole region, which the peer can write at any time. The
+ * header is copied out once and parsed with a cursor; each descriptor word
+ * is loaded once and the copy validated; indices are checked against the
+ * ring size before use; slot bytes are never interpreted here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rd.h"
+#include "ring.h"
+#include "wr.h"
+
+/*
+ * The rings live in memory shared by two processes: their atomics must be
+ * lock-free (an address-based lock table is per process) and exactly as
+ * wide as the plain type, or the layout asserts in ring.h mean nothing.
+ */
+_Static_assert(ATOMIC_CHAR_LOCK_FREE == 2, "lock-free byte atomics");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "lock-free 32-bit atomics");
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "lock-free 64-bit atomics");
+_Static_assert(sizeof(_Atomic uint8_t) == 1, "owner word size");
+_Static_assert(sizeof(_Atomic uint32_t) == 4, "index size");
+_Static_assert(sizeof(_Atomic uint64_t) == 8, "descriptor word size");
+/* hdr_parse() reads the fields in order: the struct must have no holes. */
+_Static_assert(sizeof(struct ring_hdr) ==
+    4 * sizeof(uint32_t) + sizeof(struct ring_geom) + 8 * sizeof(uint64_t) +
+    RING_UUID_LEN + RING_NAME_MAX + 1 +
+    sizeof(((struct ring_hdr *)0)->rh_reserved),
+    "ring_hdr has padding");
+_Static_assert(sizeof(struct ring_geom) == 16, "ring_geom size");
+
+/* The layout's page: a constant, so the layout does not vary by host. */
+#define RING_PAGE	4096u
+/* Recovery returns reclaimed slots in batches of this many. */
+#define RECOVER_BATCH	64u
+
+/* Per-slot state, private to one side (never in shared memory). */
+enum slot_state {
+	SLOT_PEER = 0,	/* in a ring, or held by the peer */
+	SLOT_FREE,	/* side A only: on the free list */
+	SLOT_HELD,	/* ours: allocated or received, not yet sent */
+};
+
+struct ring_region {
+	uint8_t		*base;
+	size_t		 size;
+	enum ring_side	 side;
+	uint8_t		 me;		/* RING_OWNER_A or RING_OWNER_B */
+	struct ring_geom geom;
+	struct ring_layout lay;
+	uint32_t	 mask;		/* lay.entries - 1 */
+	uint8_t		 uuid[RING_UUID_LEN];
+	int		 efd_in;	/* wakes us */
+	int		 efd_out;	/* wakes the peer */
+
+	/* Views into the region. */
+	struct ring_ctl	*in;		/* A: done, B: work */
+	struct ring_ctl	*out;		/* A: work, B: done */
+	struct ring_sdesc *in_desc;
+	struct ring_sdesc *out_desc;
+	_Atomic uint8_t	*owner;
+	uint8_t		*pool;
+
+	/* Our own indices (we are their only writer) and cached peer ones. */
+	uint32_t	 out_prod;
+	uint32_t	 out_cons;	/* cache of out->rc_cons */
+	uint32_t	 in_cons;
+	uint32_t	 in_prod;	/* cache of in->rc_prod */
+
+	uint8_t		*state;		/* enum slot_state, per slot */
+	uint32_t	*freelist;	/* side A: LIFO of free slots */
+	uint32_t	 nfree;
+	uint32_t	 nheld;
+
+	struct ring_stats stats;
+	struct log_rl	 rl;
+};
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+static size_t
+align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* ---- geometry and layout (pure) ---- */
+
+int
+ring_geom_check(const struct ring_geom *g)
+{
+	if (g == NULL)
+		return -EINVAL;
+	if (g->nslots == 0 || g->nslots > RING_NSLOTS_MAX ||
+	    (g->nslots & (g->nslots - 1)) != 0)
+		return -EINVAL;
+	if (g->slot_bytes < RING_SLOT_BYTES_MIN ||
+	    g->slot_bytes > RING_SLOT_BYTES_MAX ||
+	    g->slot_bytes % CACHELINE != 0)
+		return -EINVAL;
+	/* At least one byte of packet room between headroom and tailroom. */
+	if ((uint64_t)g->headroom + g->tailroom >= g->slot_bytes)
+		return -EINVAL;
+	if ((uint64_t)g->nslots * g->slot_bytes > RING_POOL_BYTES_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+int
+ring_layout_compute(const struct ring_geom *g, struct ring_layout *l)
+{
+	size_t ring_bytes;
+	int error;
+
+	if ((error = ring_geom_check(g)) != 0)
+		return error;
+	/*
+	 * entries == nslots: every descriptor in a ring names a distinct
+	 * slot, so a ring never holds more than nslots and a side that sends
+	 * slots it holds never finds the ring full.
+	 */
+	l->entries = g->nslots;
+	ring_bytes = (size_t)l->entries * sizeof(struct ring_sdesc);
+	l->work_off = align_up(sizeof(struct ring_hdr), CACHELINE);
+	l->done_off = l->work_off + sizeof(struct ring_ctl);
+	l->owner_off = l->done_off + sizeof(struct ring_ctl);
+	l->work_desc_off = align_up(l->owner_off + g->nslots, CACHELINE);
+	l->done_desc_off = align_up(l->work_desc_off + ring_bytes, CACHELINE);
+	l->pool_off = align_up(l->done_desc_off + ring_bytes, RING_PAGE);
+	l->total_bytes = align_up(l->pool_off +
+	    (size_t)g->nslots * g->slot_bytes, RING_PAGE);
+	return 0;
+}
+
+/* ---- the header: written once by the supervisor, checked on attach ---- */
+
+uint64_t
+ring_hdr_check(const uint8_t raw[sizeof(struct ring_hdr)])
+{
+	const size_t at = offsetof(struct ring_hdr, rh_check);
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a 64 offset basis */
+	size_t i;
+
+	for (i = 0; i < sizeof(struct ring_hdr); i++) {
+		h ^= i >= at && i < at + 8 ? 0 : raw[i];
+		h *= 0x100000001b3ull;		/* FNV prime */
+	}
+	return h;
+}
+
+static int
+hdr_encode(uint8_t *raw, size_t len, const struct ring_geom *g,
+    const struct ring_layout *l, const char *name,
+    const uint8_t uuid[RING_UUID_LEN])
+{
+	uint8_t namebuf[RING_NAME_MAX + 1] = { 0 };
+	struct wr w;
+	int error = 0;
+
+	if (strlen(name) >= sizeof(namebuf))
+		return -EINVAL;
+	memcpy(namebuf, name, strlen(name) + 1);
+	wr_init(&w, raw, len);
+	error |= wr_le32(&w, RING_MAGIC);
+	error |= wr_le32(&w, RING_VERSION);
+	error |= wr_le32(&w, (uint32_t)sizeof(struct ring_hdr));
+	error |= wr_le32(&w, l->entries);
+	error |= wr_le32(&w, g->nslots);
+	error |= wr_le32(&w, g->slot_bytes);
+	error |= wr_le32(&w, g->headroom);
+	error |= wr_le32(&w, g->tailroom);
+	error |= wr_le64(&w, l->total_bytes);
+	error |= wr_le64(&w, l->owner_off);
+	error |= wr_le64(&w, l->work_off);
+	error |= wr_le64(&w, l->done_off);
+	error |= wr_le64(&w, l->work_desc_off);
+	error |= wr_le64(&w, l->done_desc_off);
+	error |= wr_le64(&w, l->pool_off);
+	error |= wr_bytes(&w, uuid, RING_UUID_LEN);
+	error |= wr_bytes(&w, namebuf, sizeof(namebuf));
+	/* rh_check is computed last; rh_reserved stays zero. */
+	error |= wr_zero(&w, len - w.used);
+	if (error != 0)
+		return -EMSGSIZE;
+	wr_init(&w, raw + offsetof(struct ring_hdr, rh_check), 8);
+	return wr_le64(&w, ring_hdr_check(raw)) != 0 ? -EMSGSIZE : 0;
+}
+
+/* Parse a private copy of the header bytes, field by field, in order. */
+static int
+hdr_parse(const uint8_t *raw, size_t len, struct ring_hdr *h)
+{
+	struct rd r;
+	int error = 0;
+
+	rd_init(&r, raw, len);
+	error |= rd_le32(&r, &h->rh_magic);
+	error |= rd_le32(&r, &h->rh_version);
+	error |= rd_le32(&r, &h->rh_hdr_bytes);
+	error |= rd_le32(&r, &h->rh_entries);
+	error |= rd_le32(&r, &h->rh_geom.nslots);
+	error |= rd_le32(&r, &h->rh_geom.slot_bytes);
+	error |= rd_le32(&r, &h->rh_geom.headroom);
+	error |= rd_le32(&r, &h->rh_geom.tailroom);
+	error |= rd_le64(&r, &h->rh_total_bytes);
+	error |= rd_le64(&r, &h->rh_owner_off);
+	error |= rd_le64(&r, &h->rh_work_off);
+	error |= rd_le64(&r, &h->rh_done_off);
+	error |= rd_le64(&r, &h->rh_work_desc_off);
+	error |= rd_le64(&r, &h->rh_done_desc_off);
+	error |= rd_le64(&r, &h->rh_pool_off);
+	error |= rd_bytes(&r, h->rh_uuid, sizeof(h->rh_uuid));
+	error |= rd_bytes(&r, h->rh_name, sizeof(h->rh_name));
+	error |= rd_le64(&r, &h->rh_check);
+	error |= rd_bytes(&r, h->rh_reserved, sizeof(h->rh_reserved));
+	if (error != 0 || !rd_empty(&r))
+		return -EPROTO;
+	return 0;
+}
+
+static bool
+all_zero(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+static int
+refuse(int error, const char *why)
+{
+	log_warnx("ring: attach refused: %s", why);
+	return error;
+}
+
+/* Format: is this an intact version-1 ring header? (-EPROTO) */
+static int
+hdr_check_format(const struct ring_hdr *h, const uint8_t *raw)
+{
+	if (h->rh_magic != RING_MAGIC)
+		return refuse(-EPROTO, "bad magic");
+	if (h->rh_version != RING_VERSION)
+		return refuse(-EPROTO, "unsupported version");
+	if (h->rh_check != ring_hdr_check(raw))
+		return refuse(-EPROTO, "header checksum");
+	if (h->rh_hdr_bytes != sizeof(struct ring_hdr))
+		return refuse(-EPROTO, "bad header size");
+	if (memchr(h->rh_name, '\0', sizeof(h->rh_name)) == NULL)
+		return refuse(-EPROTO, "name not terminated");
+	if (!all_zero(h->rh_reserved, sizeof(h->rh_reserved)))
+		return refuse(-EPROTO, "reserved bytes set");
+	return 0;
+}
+
+/* Geometry: does every figure follow from the geometry? (-EINVAL) */
+static int
+hdr_check_layout(const struct ring_hdr *h, uint64_t file_bytes,
+    struct ring_layout *l)
+{
+	if (ring_layout_compute(&h->rh_geom, l) != 0)
+		return refuse(-EINVAL, "bad geometry");
+	if (h->rh_entries != l->entries)
+		return refuse(-EINVAL, "ring entries do not match geometry");
+	if (h->rh_owner_off != l->owner_off || h->rh_work_off != l->work_off ||
+	    h->rh_done_off != l->done_off ||
+	    h->rh_work_desc_off != l->work_desc_off ||
+	    h->rh_done_desc_off != l->done_desc_off ||
+	    h->rh_pool_off != l->pool_off)
+		return refuse(-EINVAL, "offsets do not match geometry");
+	if (h->rh_total_bytes != l->total_bytes)
+		return refuse(-EINVAL, "total size does not match geometry");
+	if (file_bytes != l->total_bytes)
+		return refuse(-EINVAL, "total size does not match the file");
+	return 0;
+}
+
+/* ---- supervisor ---- */
+
+int
+ring_region_create(const struct ring_geom *g, const char *name,
+    const uint8_t uuid[RING_UUID_LEN], int *memfd)
+{
+	uint8_t raw[sizeof(struct ring_hdr)] = { 0 };
+	struct ring_layout l;
+	char fdname[64];
+	uint8_t *base;
+	size_t i;
+	int error, fd;
+
+	if (name == NULL || uuid == NULL || memfd == NULL ||
+	    strlen(name) > RING_NAME_MAX)
+		return -EINVAL;
+	if ((error = ring_layout_compute(g, &l)) != 0)
+		return error;
+	if ((error = hdr_encode(raw, sizeof(raw), g, &l, name, uuid)) != 0)
+		return error;
+	snprintf(fdname, sizeof(fdname), "parapet-ring:%s", name);
+	if ((fd = memfd_create(fdname, MFD_ALLOW_SEALING | MFD_CLOEXEC)) < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)l.total_bytes) != 0) {
+		error = -errno;
+		goto fail;
+	}
+	base = mmap(NULL, l.total_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0);
+	if (base == MAP_FAILED) {
+		error = -errno;
+		goto fail;
+	}
+	/* A fresh file is zero: indices 0, rings empty, no one asleep. */
+	memcpy(base, raw, sizeof(raw));
+	for (i = 0; i < g->nslots; i++)
+		base[l.owner_off + i] = RING_OWNER_A;	/* A owns the pool */
+	munmap(base, l.total_bytes);
+	/* Sealed size: no peer can shrink the file under a mapping (SIGBUS). */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) !=
+	    0) {
+		error = -errno;
+		goto fail;
+	}
+	*memfd = fd;
+	return 0;
+fail:
+	close(fd);
+	return error;
+}
+
+int
+ring_doorbells_create(int efd[2])
+{
+	int error;
+
+	if ((efd[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return -errno;
+	if ((efd[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		error = -errno;
+		close(efd[0]);
+		efd[0] = -1;
+		return error;
+	}
+	return 0;
+}
+
+/* ---- attach ---- */
+
+/* fstat, seals, mmap and header checks; fills r->base/size/geom/lay. */
+static int
+map_region(struct ring_region *r, int memfd)
+{
+	uint8_t raw[sizeof(struct ring_hdr)];
+	struct ring_hdr h;
+	struct stat st;
+	int error, seals;
+
+	if (fstat(memfd, &st) != 0)
+		return -errno;
+	if (st.st_size < (off_t)sizeof(raw))
+		return refuse(-EPROTO, "file shorter than a header");
+	if ((uint64_t)st.st_size > SIZE_MAX)
+		return refuse(-EINVAL, "file too large");
+	if ((seals = fcntl(memfd, F_GET_SEALS)) < 0)
+		return refuse(-EINVAL, "not a sealable memfd");
+	if ((seals & (F_SEAL_SHRINK | F_SEAL_GROW)) !=
+	    (F_SEAL_SHRINK | F_SEAL_GROW))
+		return refuse(-EINVAL, "size not sealed");
+	r->size = (size_t)st.st_size;
+	r->base = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_POPULATE, memfd, 0);
+	if (r->base == MAP_FAILED) {
+		r->base = NULL;
+		return -errno;
+	}
+	/*
+	 * Copy the header out once; everything below looks at the copy. The
+	 * fence keeps the compiler from re-reading shared memory in its place.
+	 */
+	memcpy(raw, r->base, sizeof(raw));
+	atomic_signal_fence(memory_order_seq_cst);
+	if ((error = hdr_parse(raw, sizeof(raw), &h)) != 0 ||
+	    (error = hdr_check_format(&h, raw)) != 0 ||
+	    (error = hdr_check_layout(&h, (uint64_t)st.st_size, &r->lay)) !=
+		0) {
+		munmap(r->base, r->size);
+		r->base = NULL;
+		return error;
+	}
+	r->geom = h.rh_geom;
+	r->mask = r->lay.entries - 1;
+	memcpy(r->uuid, h.rh_uuid, sizeof(r->uuid));
+	return 0;
+}
+
+/* Point the views at the region; `in` is what we consume. */
+static void
+wire(struct ring_region *r)
+{
+	struct ring_ctl *work, *done;
+	struct ring_sdesc *work_desc, *done_desc;
+
+	work = (struct ring_ctl *)(void *)(r->base + r->lay.work_off);
+	done = (struct ring_ctl *)(void *)(r->base + r->lay.done_off);
+	work_desc = (struct ring_sdesc *)(void *)(r->base +
+	    r->lay.work_desc_off);
+	done_desc = (struct ring_sdesc *)(void *)(r->base +
+	    r->lay.done_desc_off);
+	r->owner = (_Atomic uint8_t *)(void *)(r->base + r->lay.owner_off);
+	r->pool = r->base + r->lay.pool_off;
+	if (r->side == RING_SIDE_A) {
+		r->me = RING_OWNER_A;
+		r->out = work;
+		r->out_desc = work_desc;
+		r->in = done;
+		r->in_desc = done_desc;
+	} else {
+		r->me = RING_OWNER_B;
+		r->out = done;
+		r->out_desc = done_desc;
+		r->in = work;
+		r->in_desc = work_desc;
+	}
+}
+
+/*
+ * Recovery, step 1: mark every slot named by a descriptor that is still in
+ * ring `c`. Both indices are loaded with acquire before any owner word is
+ * read (docs/parts/ring.md, "Recovery"); of the two, only the live peer's
+ * moves, and the entries between them are not rewritten while we look.
+ */
+static int
+mark_ring(struct ring_region *r, struct ring_ctl *c, struct ring_sdesc *sd,
+    uint8_t *member)
+{
+	uint32_t cons, prod, i, slot;
+
+	cons = atomic_load_explicit(&c->rc_cons, memory_order_acquire);
+	prod = atomic_load_explicit(&c->rc_prod, memory_order_acquire);
+	if (prod - cons > r->lay.entries)
+		return refuse(-EPROTO, "ring indices corrupted");
+	for (i = cons; i != prod; i++) {
+		slot = (uint32_t)atomic_load_explicit(&sd[i & r->mask].rs_w0,
+		    memory_order_relaxed);
+		if (slot < r->geom.nslots)
+			member[slot] = 1;
+	}
+	return 0;
+}
+
+/*
+ * Recovery, step 2: the rule for one slot that is in no ring, as a table
+ * row: (side, owner word) -> our state. A slot in a ring is SLOT_PEER for
+ * both sides (it will be received again).
+ */
+static enum slot_state
+classify(enum ring_side side, uint8_t owner, bool *bad)
+{
+	*bad = owner != RING_OWNER_A && owner != RING_OWNER_B;
+	if (side == RING_SIDE_A)
+		/* Ours (free or held by the dead A); a broken word too. */
+		return owner == RING_OWNER_B ? SLOT_PEER : SLOT_FREE;
+	/* B: held by the dead B -> returned as aborted; else not ours. */
+	return owner == RING_OWNER_B ? SLOT_HELD : SLOT_PEER;
+}
+
+/* Side B: send every reclaimed (held) slot back to A, result aborted. */
+static int
+return_reclaimed(struct ring_region *r)
+{
+	struct ring_desc d[RECOVER_BATCH];
+	uint32_t s;
+	unsigned n = 0;
+	int error;
+
+	for (s = 0; s < r->geom.nslots; s++) {
+		if (r->state[s] != SLOT_HELD)
+			continue;
+		d[n] = (struct ring_desc){ .slot = s, .result = -ECONNABORTED,
+		    .flags = RING_F_RECOVERED };
+		if (++n < RECOVER_BATCH)
+			continue;
+		if ((error = ring_send(r, d, n)) != 0)
+			return error;
+		n = 0;
+	}
+	return n != 0 ? ring_send(r, d, n) : 0;
+}
+
+static int
+recover(struct ring_region *r)
+{
+	uint8_t *member, owner;
+	uint32_t s, n = r->geom.nslots;
+	bool bad;
+	int error;
+
+	if ((member = calloc(n, 1)) == NULL)
+		return -ENOMEM;
+	if ((error = mark_ring(r, r->out, r->out_desc, member)) != 0 ||
+	    (error = mark_ring(r, r->in, r->in_desc, member)) != 0)
+		goto out;
+	for (s = 0; s < n; s++) {
+		if (member[s]) {
+			r->state[s] = SLOT_PEER;
+			continue;
+		}
+		owner = atomic_load_explicit(&r->owner[s],
+		    memory_order_relaxed);
+		r->state[s] = (uint8_t)classify(r->side, owner, &bad);
+		r->stats.bad_owner += bad;
+		if (bad && r->side == RING_SIDE_A)
+			atomic_store_explicit(&r->owner[s], RING_OWNER_A,
+			    memory_order_relaxed);
+		if (r->state[s] == SLOT_HELD)
+			r->nheld++;
+	}
+	/* Side A: the free list, lowest slot on top. */
+	for (s = n; s-- > 0;)
+		if (r->state[s] == SLOT_FREE)
+			r->freelist[r->nfree++] = s;
+	r->stats.reclaimed = r->side == RING_SIDE_A ? r->nfree : r->nheld;
+	if (r->side == RING_SIDE_B)
+		error = return_reclaimed(r);
+out:
+	free(member);
+	return error;
+}
+
+/* Our indices from the region (only we move them), peer caches primed. */
+static void
+load_indices(struct ring_region *r)
+{
+	r->out_prod = atomic_load_explicit(&r->out->rc_prod,
+	    memory_order_relaxed);
+	r->out_cons = atomic_load_explicit(&r->out->rc_cons,
+	    memory_order_acquire);
+	r->in_cons = atomic_load_explicit(&r->in->rc_cons,
+	    memory_order_relaxed);
+	r->in_prod = r->in_cons;
+	/* A sleep our predecessor announced is not ours. */
+	atomic_store_explicit(&r->in->rc_sleeping, 0, memory_order_relaxed);
+}
+
+static int
+alloc_private(struct ring_region *r, const int efd[2])
+{
+	r->efd_in = r->efd_out = -1;
+	/* map_region() accepted the geometry, so nslots >= 1. */
+	/* NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI) */
+	if ((r->state = calloc(r->geom.nslots, 1)) == NULL)
+		return -ENOMEM;
+	if (r->side == RING_SIDE_A &&
+	    (r->freelist = calloc(r->geom.nslots, sizeof(uint32_t))) == NULL)
+		return -ENOMEM;
+	r->efd_in = fcntl(efd[r->side == RING_SIDE_A ? 1 : 0], F_DUPFD_CLOEXEC,
+	    0);
+	if (r->efd_in < 0)
+		return -errno;
+	r->efd_out = fcntl(efd[r->side == RING_SIDE_A ? 0 : 1],
+	    F_DUPFD_CLOEXEC, 0);
+	if (r->efd_out < 0)
+		return -errno;
+	return 0;
+}
+
+int
+ring_region_attach(struct ring_region **rp, int memfd, enum ring_side side,
+    const int efd[2])
+{
+	struct ring_region *r;
+	int error;
+
+	*rp = NULL;
+	if ((side != RING_SIDE_A && side != RING_SIDE_B) || efd == NULL)
+		return -EINVAL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return -ENOMEM;
+	r->side = side;
+	r->efd_in = r->efd_out = -1;
+	if ((error = map_region(r, memfd)) != 0)
+		goto fail;
+	if ((error = alloc_private(r, efd)) != 0)
+		goto fail;
+	wire(r);
+	load_indices(r);
+	if ((error = recover(r)) != 0)
+		goto fail;
+	log_debug("ring: attached as side %c: %u slots, %u reclaimed",
+	    r->me, r->geom.nslots, r->stats.reclaimed);
+	*rp = r;
+	return 0;
+fail:
+	ring_region_detach(r);
+	return error;
+}
+
+/* Slots stay where they are: a re-attach of this side recovers them. */
+void
+ring_region_detach(struct ring_region *r)
+{
+	if (r == NULL)
+		return;
+	if (r->efd_out >= 0)
+		close(r->efd_out);
+	if (r->efd_in >= 0)
+		close(r->efd_in);
+	free(r->freelist);
+	free(r->state);
+	if (r->base != NULL)
+		munmap(r->base, r->size);
+	free(r);
+}
+
+const uint8_t *
+ring_region_uuid(const struct ring_region *r)
+{
+	return r->uuid;
+}
+
+size_t
+ring_region_size(const struct ring_region *r)
+{
+	return r->size;
+}
+
+const void *
+ring_region_pool(const struct ring_region *r, size_t *len)
+{
+	*len = (size_t)r->geom.nslots * r->geom.slot_bytes;
+	return r->pool;
+}
+
+const struct ring_geom *
+ring_region_geom(const struct ring_region *r)
+{
+	return &r->geom;
+}
+
+enum ring_side
+ring_region_side(const struct ring_region *r)
+{
+	return r->side;
+}
+
+const struct ring_stats *
+ring_region_stats(const struct ring_region *r)
+{
+	return &r->stats;
+}
+
+void
+ring_slot_counts(const struct ring_region *r, struct ring_slot_counts *c)
+{
+	c->free = r->nfree;
+	c->held = r->nheld;
+	c->peer = r->geom.nslots - r->nfree - r->nheld;
+}
+
+/* ---- slots ---- */
+
+int
+ring_slot_alloc(struct ring_region *r, uint32_t *slot)
+{
+	if (r->side != RING_SIDE_A)
+		return -EINVAL;
+	if (r->nfree == 0)
+		return -ENOBUFS;
+	*slot = r->freelist[--r->nfree];
+	r->state[*slot] = SLOT_HELD;
+	r->nheld++;
+	return 0;
+}
+
+unsigned
+ring_slot_alloc_n(struct ring_region *r, uint32_t *slots, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (ring_slot_alloc(r, &slots[i]) != 0)
+			break;
+	return i;
+}
+
+int
+ring_slot_free(struct ring_region *r, uint32_t slot)
+{
+	if (r->side != RING_SIDE_A || slot >= r->geom.nslots ||
+	    r->state[slot] != SLOT_HELD)
+		return -EINVAL;
+	r->state[slot] = SLOT_FREE;
+	r->nheld--;
+	r->freelist[r->nfree++] = slot;
+	return 0;
+}
+
+uint8_t *
+ring_slot(const struct ring_region *r, uint32_t slot)
+{
+	if (slot >= r->geom.nslots)
+		return NULL;
+	return r->pool + (size_t)slot * r->geom.slot_bytes;
+}
+
+static bool
+desc_fits(const struct ring_region *r, const struct ring_desc *d)
+{
+	return d->slot < r->geom.nslots &&
+	    (uint32_t)d->off + d->len <= r->geom.slot_bytes;
+}
+
+uint8_t *
+ring_desc_data(const struct ring_region *r, const struct ring_desc *d)
+{
+	if (!desc_fits(r, d))
+		return NULL;
+	return r->pool + (size_t)d->slot * r->geom.slot_bytes + d->off;
+}
+
+/* ---- descriptors in shared memory ---- */
+
+static inline void
+desc_store(struct ring_sdesc *s, const struct ring_desc *d)
+{
+	uint64_t w0, w1;
+
+	w0 = (uint64_t)d->slot | (uint64_t)d->off << 32 |
+	    (uint64_t)d->len << 48;
+	w1 = (uint64_t)d->op | (uint64_t)d->flags << 8 |
+	    (uint64_t)(uint16_t)d->result << 16 | (uint64_t)d->hint << 32;
+	atomic_store_explicit(&s->rs_w0, w0, memory_order_relaxed);
+	atomic_store_explicit(&s->rs_w1, w1, memory_order_relaxed);
+}
+
+/* Each shared word is loaded exactly once; d is the copy we validate. */
+static inline void
+desc_load(struct ring_sdesc *s, struct ring_desc *d)
+{
+	uint64_t w0, w1;
+
+	w0 = atomic_load_explicit(&s->rs_w0, memory_order_relaxed);
+	w1 = atomic_load_explicit(&s->rs_w1, memory_order_relaxed);
+	d->slot = (uint32_t)w0;
+	d->off = (uint16_t)(w0 >> 32);
+	d->len = (uint16_t)(w0 >> 48);
+	d->op = (uint8_t)w1;
+	d->flags = (uint8_t)(w1 >> 8);
+	d->result = (int16_t)(uint16_t)(w1 >> 16);
+	d->hint = (uint32_t)(w1 >> 32);
+}
+
+/* ---- sending ---- */
+
+/* Room for n more on our outbound ring; refresh the peer's index if short. */
+static int
+out_room(struct ring_region *r, unsigned n)
+{
+	uint32_t cons;
+
+	if (r->lay.entries - (r->out_prod - r->out_cons) >= n)
+		return 0;
+	/* Acquire: the consumer's reads of those entries happened before. */
+	cons = atomic_load_explicit(&r->out->rc_cons, memory_order_acquire);
+	if (r->out_prod - cons > r->lay.entries)
+		return -EPROTO;
+	r->out_cons = cons;
+	return r->lay.entries - (r->out_prod - cons) >= n ? 0 : -ENOBUFS;
+}
+
+/* Check all n and move them held -> peer; on any failure undo, -EINVAL. */
+static int
+claim_batch(struct ring_region *r, const struct ring_desc *d, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (!desc_fits(r, &d[i]) || r->state[d[i].slot] != SLOT_HELD)
+			break;
+		r->state[d[i].slot] = SLOT_PEER;
+	}
+	if (i == n)
+		return 0;
+	while (i-- > 0)
+		r->state[d[i].slot] = SLOT_HELD;
+	return -EINVAL;
+}
+
+/*
+ * Doorbell, producer half. Together with ring_sleep_prepare() this is
+ * Dekker's pattern: we store rc_prod, fence, load rc_sleeping; the consumer
+ * stores rc_sleeping, fences, loads rc_prod. The two seq_cst fences are
+ * totally ordered, so at least one side sees the other's store: either the
+ * consumer sees our descriptors and does not sleep, or we see its flag and
+ * ring. The exchange makes the ring once per announced sleep.
+ */
+static void
+bell(struct ring_region *r)
+{
+	uint64_t one = 1;
+
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&r->out->rc_sleeping, memory_order_relaxed) ==
+	    0)
+		return;
+	if (atomic_exchange_explicit(&r->out->rc_sleeping, 0,
+		memory_order_relaxed) == 0)
+		return;
+	/* Failure means a counter near 2^64: the peer is awake anyway. */
+	if (write(r->efd_out, &one, sizeof(one)) == (ssize_t)sizeof(one))
+		r->stats.bells++;
+}
+
+int
+ring_send(struct ring_region *r, const struct ring_desc *d, unsigned n)
+{
+	unsigned i;
+	int error;
+
+	if (n == 0)
+		return 0;
+	if (n > r->lay.entries)
+		return -EINVAL;
+	if ((error = out_room(r, n)) != 0)
+		return error;
+	if ((error = claim_batch(r, d, n)) != 0)
+		return error;
+	/*
+	 * The owner words of these slots already name us (set when we
+	 * received or were given them) and we do not touch them again: after
+	 * the release below they belong to the ring, then to the peer.
+	 */
+	for (i = 0; i < n; i++)
+		desc_store(&r->out_desc[(r->out_prod + i) & r->mask], &d[i]);
+	r->out_prod += n;
+	atomic_store_explicit(&r->out->rc_prod, r->out_prod,
+	    memory_order_release);
+	r->nheld -= n;
+	r->stats.sent += n;
+	bell(r);
+	return 0;
+}
+
+/* ---- receiving ---- */
+
+/* Inbound entries available, refreshing the peer's index if < want. */
+static int
+in_avail(struct ring_region *r, unsigned want, uint32_t *avail)
+{
+	uint32_t prod, n = r->in_prod - r->in_cons;
+
+	if (n >= want) {
+		*avail = n;
+		return 0;
+	}
+	/* Acquire: pairs with the producer's release; entries are written. */
+	prod = atomic_load_explicit(&r->in->rc_prod, memory_order_acquire);
+	if (prod - r->in_cons > r->lay.entries)
+		return -EPROTO;
+	r->in_prod = prod;
+	*avail = prod - r->in_cons;
+	return 0;
+}
+
+/* Validate our copy of one inbound descriptor and claim its slot. */
+static bool
+accept(struct ring_region *r, struct ring_desc *d)
+{
+	if (d->slot >= r->geom.nslots) {
+		r->stats.bad_slot++;
+		log_rl_warnx(&r->rl, "ring: dropped descriptor: slot %u of %u",
+		    d->slot, r->geom.nslots);
+		return false;
+	}
+	if (r->state[d->slot] != SLOT_PEER) {
+		r->stats.not_ours++;
+		log_rl_warnx(&r->rl, "ring: dropped descriptor: slot %u "
+		    "was not in flight to us", d->slot);
+		return false;
+	}
+	/*
+	 * Recovery rule: the owner word names us before ring_recv() releases
+	 * the entry (the release store of rc_cons orders this store).
+	 */
+	atomic_store_explicit(&r->owner[d->slot], r->me, memory_order_relaxed);
+	r->state[d->slot] = SLOT_HELD;
+	r->nheld++;
+	if ((uint32_t)d->off + d->len > r->geom.slot_bytes) {
+		r->stats.bad_range++;
+		log_rl_warnx(&r->rl, "ring: descriptor for slot %u overruns "
+		    "it (%u + %u)", d->slot, d->off, d->len);
+		d->off = 0;
+		d->len = 0;
+		d->result = -EBADMSG;
+	}
+	return true;
+}
+
+int
+ring_recv(struct ring_region *r, struct ring_desc *d, unsigned max)
+{
+	struct ring_desc tmp;
+	uint32_t avail, i, n;
+	unsigned k = 0;
+	int error;
+
+	if (max > INT_MAX)
+		max = INT_MAX;
+	if (max == 0)
+		return 0;
+	if ((error = in_avail(r, max, &avail)) != 0)
+		return error;
+	n = avail < max ? avail : max;
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		desc_load(&r->in_desc[(r->in_cons + i) & r->mask], &tmp);
+		if (accept(r, &tmp))
+			d[k++] = tmp;
+	}
+	r->in_cons += n;
+	atomic_store_explicit(&r->in->rc_cons, r->in_cons,
+	    memory_order_release);
+	r->stats.received += k;
+	return (int)k;
+}
+
+unsigned
+ring_peek(struct ring_region *r, struct ring_desc *d, unsigned max)
+{
+	uint32_t avail, i, n;
+
+	if (max == 0 || in_avail(r, max, &avail) != 0)
+		return 0;
+	n = avail < max ? avail : max;
+	for (i = 0; i < n; i++)
+		desc_load(&r->in_desc[(r->in_cons + i) & r->mask], &d[i]);
+	return n;
+}
+
+unsigned
+ring_pending(struct ring_region *r)
+{
+	uint32_t avail;
+
+	if (in_avail(r, UINT_MAX, &avail) != 0)
+		return 0;
+	return avail;
+}
+
+/* ---- waiting ---- */
+
+int
+ring_wake_fd(const struct ring_region *r)
+{
+	return r->efd_in;
+}
+
+static bool
+in_nonempty(struct ring_region *r)
+{
+	return r->in_prod != r->in_cons ||
+	    atomic_load_explicit(&r->in->rc_prod, memory_order_relaxed) !=
+	    r->in_cons;
+}
+
+bool
+ring_spin(struct ring_region *r, uint32_t iters)
+{
+	uint32_t i;
+
+	for (i = 0; !in_nonempty(r); i++) {
+		if (i >= iters)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* Doorbell, consumer half; see bell() for the argument. */
+bool
+ring_sleep_prepare(struct ring_region *r)
+{
+	atomic_store_explicit(&r->in->rc_sleeping, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (in_nonempty(r)) {
+		atomic_store_explicit(&r->in->rc_sleeping, 0,
+		    memory_order_relaxed);
+		return false;
+	}
+	r->stats.sleeps++;
+	return true;
+}
+
+void
+ring_sleep_finish(struct ring_region *r)
+{
+	uint64_t v;
+
+	atomic_store_explicit(&r->in->rc_sleeping, 0, memory_order_relaxed);
+	/* Non-blocking: EAGAIN just means no one rang. */
+	if (read(r->efd_in, &v, sizeof(v)) < 0)
+		return;
+}
+
+int
+ring_wait(struct ring_region *r, uint32_t spin_iters, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = r->efd_in, .events = POLLIN };
+	int n;
+
+	for (;;) {
+		if (ring_spin(r, spin_iters) || !ring_sleep_prepare(r))
+			return 0;
+		n = poll(&pfd, 1, timeout_ms);
+		ring_sleep_finish(r);
+		if (n == 0)
+			return in_nonempty(r) ? 0 : -ETIMEDOUT;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		/* Rung, or a stale count from a withdrawn sleep: look again. */
+	}
+}

@@ -1,0 +1,93 @@
+/*
+ * server.h - the shell every server process shares (keyd, policyd, ipsecd,
+ * netd): arguments, the handoff from the supervisor (shared-memory
+ * regions), privilege drop, the bus client, the requests every server
+ * answers (PingRequest, CountersRequest, RegionInfoRequest), ReadyEvent,
+ * and a clean exit on SIGTERM/SIGINT.
+ *
+ * A server's main is one call:
+ *
+ *	int
+ *	main(int argc, char **argv)
+ *	{
+ *		return server_main(argc, argv, &keyd_def);
+ *	}
+ *
+ * Usage of every server binary:
+ *	NAME [-d] [-n BUSNAME] [-s BUS_SOCKET] [-u USER]
+ *   -s  the broker's socket (default /run/parapet/bus.sock)
+ *   -n  the bus name (default: the server's own, e.g. "keyd")
+ *   -u  drop privileges to USER before the first bus message
+ *   -d  debug logging
+ * Descriptor 3, when it is a socket, carries the supervisor's handoff
+ * (servers/supervisor/handoff.h); without it a server runs on its own,
+ * with no regions.
+ *
+ * Test hooks (environment; for tests only, documented in
+ * docs/parts/supervisor.md):
+ *   PARAPET_TEST_CRASH_AT_START=name[,name...]  those servers abort()
+ *       right after reading the handoff (before the bus), every start.
+ *   PARAPET_TEST_FILL_POOL=name[,name...]  on its first start (handoff
+ *       restarts == 0) such a server fills the slot pool of each region
+ *       where it is side A with random bytes, so that a test can tell an
+ *       intact pool from a fresh one.
+ */
+#ifndef PARAPET_SERVER_H
+#define PARAPET_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "bus.h"
+#include "ring.h"
+#include "util.h"
+
+#define SERVER_REGIONS_NONE	(-1)
+#define SERVER_DEFAULT_BUS	"/run/parapet/bus.sock"
+#define SERVER_COUNTERS_MAX	64	/* registered by the engine */
+
+struct server;
+
+struct server_def {
+	const char	*name;		/* default bus name */
+	int		 region_side;	/* SERVER_REGIONS_NONE or the
+					   enum ring_side this server takes
+					   in every region handed to it */
+	/*
+	 * Called once regions are attached and the bus client exists,
+	 * before the loop runs: register bus handlers, open handles.
+	 * Non-zero: the server exits 1.
+	 */
+	int		(*init)(struct server *, void *arg);
+	/* SIGTERM/SIGINT: close the engine's handles (the shell then closes
+	 * whatever is left, and the bus client). */
+	void		(*fini)(struct server *, void *arg);
+	void		*arg;
+};
+
+/* Run a server; returns the process exit status. */
+int	server_main(int argc, char **argv, const struct server_def *);
+
+uv_loop_t *server_loop(struct server *);
+struct bus_client *server_bus(struct server *);
+const char *server_name(const struct server *);
+/* How many times the supervisor restarted this server before (0: first
+ * start, or no supervisor). A restarted server resynchronises. */
+uint32_t server_restarts(const struct server *);
+
+size_t	server_nregions(const struct server *);
+/* Region i (borrowed, valid until exit) and its configured name. */
+struct ring_region *server_region(const struct server *, size_t i,
+	    const char **name);
+
+/*
+ * Report *value as counter `name` ("module.what", [a-z0-9_.-]) in every
+ * CountersReply. Borrowed: value must stay valid until exit. -EINVAL for a
+ * bad name, -ENOSPC past SERVER_COUNTERS_MAX.
+ */
+int	server_counter_add(struct server *, const char *name,
+	    const uint64_t *value) MUST_CHECK;
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * parapetctl - talk to a running parapetd over its bus.
+ *
+ *   parapetctl [-r RUNDIR | -s BUS_SOCKET] [-t TIMEOUT_MS] COMMAND
+ *     status          every server: pid, state, restarts, uptime, regions
+ *     ping NAME       PingRequest to a server (or "supervisor")
+ *     counters NAME   its counters, one "name value" per line
+ *     regions NAME    the regions a server attached (inode, uuid, digest)
+ *     shutdown        stop parapetd and every server
+ *
+ * Exit status: 0 done (status: and every server is ready); 1 the request
+ * failed (error reply, no such server); 2 usage; 3 the bus could not be
+ * reached in time; 4 no reply in time; 5 status: some server not ready.
+ *
+ * Replies are untrusted in principle; the bus has checked each against its
+ * validator (names, lengths, enum ranges) before it reaches us, and we only
+ * print them.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "bus.h"
+#include "bus_msg.h"
+#include "log.h"
+
+#define DEFAULT_RUN_DIR		"/run/parapet"
+#define BUS_SOCKET_NAME		"bus.sock"
+#define DEFAULT_TIMEOUT_MS	5000
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOBUS = 3,
+	EXIT_TIMEOUT = 4,
+	EXIT_NOTREADY = 5,
+};
+
+struct ctl;
+typedef void reply_print_fn(struct ctl *, const struct bus_msg *);
+
+struct command {
+	const char	*name;
+	bool		 needs_target;
+	uint32_t	 type;		/* request */
+	reply_print_fn	*print;
+};
+
+struct ctl {
+	uv_loop_t		 loop;
+	uv_timer_t		 timer;
+	struct bus_client	*bus;
+	const struct command	*cmd;
+	const char		*target;
+	bool			 sent;
+	bool			 done;
+	int			 status;
+	uint64_t		 sent_ms;
+};
+
+static const char *const state_names[] = {
+	"unspec", "stopped", "starting", "ready", "backoff", "crashloop",
+	"stopping",
+};
+
+static const char *
+state_name(int s)
+{
+	if (s < 0 || (size_t)s >= sizeof(state_names) / sizeof(state_names[0]))
+		return "?";
+	return state_names[s];
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+fmt_ms(uint64_t ms, char *out, size_t len)
+{
+	if (ms < 10000)
+		snprintf(out, len, "%llums", (unsigned long long)ms);
+	else if (ms < 600000)
+		snprintf(out, len, "%.1fs", (double)ms / 1000);
+	else
+		snprintf(out, len, "%llum%02llus",
+		    (unsigned long long)(ms / 60000),
+		    (unsigned long long)(ms / 1000 % 60));
+}
+
+static void
+print_region(const Parapet__RegionInfo *r, const char *prefix)
+{
+	char uuid[2 * 16 + 1], digest[2 * 16 + 1];
+
+	hex(r->uuid.data, r->uuid.len <= 16 ? r->uuid.len : 16, uuid);
+	hex(r->digest.data, r->digest.len <= 16 ? r->digest.len : 16, digest);
+	printf("%s%s side %c inode %llu size %llu uuid %s%s%s\n", prefix,
+	    r->name, r->side == 0 ? 'A' : 'B', (unsigned long long)r->inode,
+	    (unsigned long long)r->size, uuid,
+	    r->digest.len > 0 ? " digest " : "", digest);
+}
+
+/* One line of `status`: name, pid, state, restarts, uptime, regions, and
+ * the last exit with the back-off and crash loop, if any. */
+static void
+print_server(const Parapet__ServerStatus *s)
+{
+	char up[32], regions[128], pid[16], extra[160], next[32];
+	size_t k, used = 0;
+
+	regions[0] = '\0';
+	for (k = 0; k < s->n_regions && used < sizeof(regions); k++) {
+		int n = snprintf(regions + used, sizeof(regions) - used,
+		    "%s%s/%c", k > 0 ? "," : "", s->regions[k]->name,
+		    s->regions[k]->side == 0 ? 'A' : 'B');
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	snprintf(up, sizeof(up), "-");
+	if (s->state == PARAPET__SERVER_STATE__SERVER_STATE_READY)
+		fmt_ms(s->uptime_ms, up, sizeof(up));
+	snprintf(pid, sizeof(pid), "-");
+	if (s->pid != 0)
+		snprintf(pid, sizeof(pid), "%u", s->pid);
+	snprintf(extra, sizeof(extra), "%s",
+	    s->last_exit[0] != '\0' ? s->last_exit : "-");
+	if (s->next_start_ms > 0) {
+		fmt_ms(s->next_start_ms, next, sizeof(next));
+		used = strlen(extra);
+		snprintf(extra + used, sizeof(extra) - used,
+		    "; next start in %s", next);
+	}
+	if (s->crashloop) {
+		used = strlen(extra);
+		snprintf(extra + used, sizeof(extra) - used,
+		    "; crash loop (%u crashes)", s->crashes);
+	}
+	printf("%-12s %-8s %-10s %-8u %-9s %-14s %s\n", s->name, pid,
+	    state_name(s->state), s->restarts, up,
+	    regions[0] != '\0' ? regions : "-", extra);
+}
+
+static void
+print_status(struct ctl *c, const struct bus_msg *m)
+{
+	const Parapet__StatusReply *r =
+	    (const Parapet__StatusReply *)(const void *)m->body;
+	char up[32];
+	size_t i;
+	bool all_ready = true;
+
+	fmt_ms(r->uptime_ms, up, sizeof(up));
+	printf("parapetd pid %u, %s, up %s\n", r->pid, r->instance, up);
+	printf("%-12s %-8s %-10s %-8s %-9s %-14s %s\n", "SERVER", "PID",
+	    "STATE", "RESTARTS", "UPTIME", "REGIONS", "LAST EXIT");
+	for (i = 0; i < r->n_servers; i++) {
+		if (r->servers[i]->state !=
+		    PARAPET__SERVER_STATE__SERVER_STATE_READY)
+			all_ready = false;
+		print_server(r->servers[i]);
+	}
+	for (i = 0; i < r->n_regions; i++)
+		print_region(r->regions[i], "region ");
+	c->status = all_ready ? EXIT_OK : EXIT_NOTREADY;
+}
+
+static void
+print_ping(struct ctl *c, const struct bus_msg *m)
+{
+	const Parapet__PingReply *r =
+	    (const Parapet__PingReply *)(const void *)m->body;
+	char up[32];
+
+	uv_update_time(&c->loop);
+	fmt_ms(r->uptime_ms, up, sizeof(up));
+	printf("%s: pid %u, up %s, %llu ms round trip\n", r->name, r->pid, up,
+	    (unsigned long long)(uv_now(&c->loop) - c->sent_ms));
+}
+
+static void
+print_counters(struct ctl *c, const struct bus_msg *m)
+{
+	const Parapet__CountersReply *r =
+	    (const Parapet__CountersReply *)(const void *)m->body;
+	size_t i;
+
+	(void)c;
+	for (i = 0; i < r->n_counters; i++)
+		printf("%s %llu\n", r->counters[i]->name,
+		    (unsigned long long)r->counters[i]->value);
+}
+
+static void
+print_regions(struct ctl *c, const struct bus_msg *m)
+{
+	const Parapet__RegionInfoReply *r =
+	    (const Parapet__RegionInfoReply *)(const void *)m->body;
+	size_t i;
+
+	(void)c;
+	for (i = 0; i < r->n_regions; i++)
+		print_region(r->regions[i], "");
+}
+
+static void
+print_shutdown(struct ctl *c, const struct bus_msg *m)
+{
+	(void)c;
+	(void)m;
+	printf("parapetd is stopping\n");
+}
+
+static const struct command commands[] = {
+	{ "status", false, PARAPET__MSG_TYPE__MSG_STATUS_REQUEST,
+	  print_status },
+	{ "ping", true, PARAPET__MSG_TYPE__MSG_PING_REQUEST, print_ping },
+	{ "counters", true, PARAPET__MSG_TYPE__MSG_COUNTERS_REQUEST,
+	  print_counters },
+	{ "regions", true, PARAPET__MSG_TYPE__MSG_REGION_INFO_REQUEST,
+	  print_regions },
+	{ "shutdown", false, PARAPET__MSG_TYPE__MSG_SHUTDOWN_REQUEST,
+	  print_shutdown },
+};
+
+static void
+finish(struct ctl *c, int status)
+{
+	if (c->done)
+		return;
+	c->done = true;
+	c->status = status;
+	uv_close((uv_handle_t *)&c->timer, NULL);
+	bus_client_destroy(c->bus);
+}
+
+static void
+on_reply(struct bus_client *bc, int error, const struct bus_msg *reply,
+    void *arg)
+{
+	struct ctl *c = arg;
+
+	(void)bc;
+	if (c->done)
+		return;
+	if (error != 0) {
+		fprintf(stderr, "parapetctl: %s %s: %s\n", c->cmd->name,
+		    c->target != NULL ? c->target : "",
+		    error == -EHOSTUNREACH ? "no such peer on the bus" :
+		    strerror(-error));
+		finish(c, error == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_FAILED);
+		return;
+	}
+	c->status = EXIT_OK;
+	c->cmd->print(c, reply);
+	fflush(stdout);
+	finish(c, c->status);
+}
+
+/* Empty request bodies: every request type here has no fields but ping's
+ * nonce, so one zeroed message of the right descriptor will do. */
+static void
+on_connect(struct bus_client *bc, void *arg)
+{
+	struct ctl *c = arg;
+	const char *dst = c->target != NULL ? c->target : "supervisor";
+	Parapet__PingRequest ping;
+	Parapet__StatusRequest status;
+	Parapet__CountersRequest counters;
+	Parapet__RegionInfoRequest regions;
+	Parapet__ShutdownRequest shutdown;
+	const ProtobufCMessage *body;
+	int error;
+
+	if (c->sent || c->done)
+		return;
+	switch (c->cmd->type) {
+	case PARAPET__MSG_TYPE__MSG_PING_REQUEST:
+		parapet__ping_request__init(&ping);
+		ping.nonce = (uint64_t)getpid();
+		body = &ping.base;
+		break;
+	case PARAPET__MSG_TYPE__MSG_STATUS_REQUEST:
+		parapet__status_request__init(&status);
+		body = &status.base;
+		break;
+	case PARAPET__MSG_TYPE__MSG_COUNTERS_REQUEST:
+		parapet__counters_request__init(&counters);
+		body = &counters.base;
+		break;
+	case PARAPET__MSG_TYPE__MSG_REGION_INFO_REQUEST:
+		parapet__region_info_request__init(&regions);
+		body = &regions.base;
+		break;
+	default:
+		parapet__shutdown_request__init(&shutdown);
+		body = &shutdown.base;
+		break;
+	}
+	uv_update_time(&c->loop);
+	c->sent_ms = uv_now(&c->loop);
+	if ((error = bus_request(bc, dst, c->cmd->type, body, 0, on_reply,
+	    c)) != 0) {
+		fprintf(stderr, "parapetctl: %s: %s\n", c->cmd->name,
+		    strerror(-error));
+		finish(c, EXIT_FAILED);
+		return;
+	}
+	c->sent = true;
+}
+
+static void
+on_timeout(uv_timer_t *t)
+{
+	struct ctl *c = t->data;
+
+	if (!c->sent) {
+		fprintf(stderr, "parapetctl: cannot reach the bus\n");
+		finish(c, EXIT_NOBUS);
+	} else {
+		fprintf(stderr, "parapetctl: no reply in time\n");
+		finish(c, EXIT_TIMEOUT);
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: parapetctl [-r RUNDIR | -s BUS_SOCKET] "
+	    "[-t TIMEOUT_MS] COMMAND\n"
+	    "  status | ping NAME | counters NAME | regions NAME | shutdown\n"
+	    "exit: 0 ok, 1 failed, 2 usage, 3 no bus, 4 timeout, "
+	    "5 not all servers ready\n");
+	exit(EXIT_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bus_client_cfg cfg;
+	char sock[4096], name[32];
+	const char *run_dir = DEFAULT_RUN_DIR, *bus = NULL;
+	unsigned long timeout_ms = DEFAULT_TIMEOUT_MS;
+	struct ctl c;
+	size_t i;
+	int ch, error;
+
+	while ((ch = getopt(argc, argv, "r:s:t:")) != -1) {
+		switch (ch) {
+		case 'r':
+			run_dir = optarg;
+			break;
+		case 's':
+			bus = optarg;
+			break;
+		case 't':
+			timeout_ms = strtoul(optarg, NULL, 10);
+			if (timeout_ms == 0 || timeout_ms > 3600000)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			c.cmd = &commands[i];
+	if (c.cmd == NULL || argc != (c.cmd->needs_target ? 2 : 1))
+		usage();
+	if (c.cmd->needs_target) {
+		c.target = argv[1];
+		if (!frame_name_ok(c.target)) {
+			fprintf(stderr, "parapetctl: bad name: %s\n", c.target);
+			return EXIT_USAGE;
+		}
+	}
+	if (bus == NULL) {
+		snprintf(sock, sizeof(sock), "%s/%s", run_dir, BUS_SOCKET_NAME);
+		bus = sock;
+	}
+	/* No socket at all: parapetd is not running; say so at once rather
+	 * than retrying until the timeout. */
+	if (access(bus, F_OK) != 0) {
+		fprintf(stderr, "parapetctl: no bus at %s: %s\n", bus,
+		    strerror(errno));
+		return EXIT_NOBUS;
+	}
+	log_init("parapetctl", false);
+	if (uv_loop_init(&c.loop) != 0)
+		return EXIT_FAILED;
+	uv_timer_init(&c.loop, &c.timer);
+	c.timer.data = &c;
+	uv_timer_start(&c.timer, on_timeout, timeout_ms, 0);
+	snprintf(name, sizeof(name), "ctl-%d", (int)getpid());
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.path = bus;
+	cfg.name = name;
+	cfg.reconnect_min_ms = 20;
+	cfg.reconnect_max_ms = 200;
+	cfg.on_connect = on_connect;
+	cfg.arg = &c;
+	if ((error = bus_client_create(&c.loop, &cfg, &c.bus)) != 0) {
+		fprintf(stderr, "parapetctl: %s: %s\n", bus, strerror(-error));
+		return EXIT_FAILED;
+	}
+	uv_run(&c.loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(&c.loop);
+	return c.status;
+}

@@ -1,0 +1,118 @@
+/*
+ * test_handoff.c - the supervisor -> server handoff datagram: round trip,
+ * and every inconsistency refused (descriptor count, version, names,
+ * sides, garbage).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "handoff.h"
+#include "supervisor.pb-c.h"
+
+static void
+sample(struct handoff *h)
+{
+	memset(h, 0, sizeof(*h));
+	strcpy(h->instance, "/run/parapet");
+	h->supervisor_pid = 42;
+	h->restarts = 3;
+	h->nregions = 2;
+	strcpy(h->regions[0].name, "ring0");
+	h->regions[0].side = 0;
+	strcpy(h->regions[1].name, "ring1");
+	h->regions[1].side = 1;
+}
+
+static void
+test_roundtrip(void **state)
+{
+	uint8_t buf[HANDOFF_BYTES_MAX];
+	struct handoff h, out;
+	size_t len;
+
+	(void)state;
+	sample(&h);
+	assert_int_equal(handoff_encode(&h, buf, sizeof(buf), &len), 0);
+	assert_int_equal(handoff_decode(buf, len, 6, &out), 0);
+	assert_string_equal(out.instance, "/run/parapet");
+	assert_int_equal(out.supervisor_pid, 42);
+	assert_int_equal(out.restarts, 3);
+	assert_int_equal(out.nregions, 2);
+	assert_string_equal(out.regions[1].name, "ring1");
+	assert_int_equal(out.regions[1].side, 1);
+	/* Wrong descriptor counts. */
+	assert_int_equal(handoff_decode(buf, len, 5, &out), -EBADMSG);
+	assert_int_equal(handoff_decode(buf, len, 0, &out), -EBADMSG);
+	/* Too small a buffer to encode into. */
+	assert_int_equal(handoff_encode(&h, buf, 4, &len), -EMSGSIZE);
+	/* No regions at all is fine (keyd, policyd). */
+	h.nregions = 0;
+	assert_int_equal(handoff_encode(&h, buf, sizeof(buf), &len), 0);
+	assert_int_equal(handoff_decode(buf, len, 0, &out), 0);
+	assert_int_equal(out.nregions, 0);
+}
+
+/* Hand-built messages with one thing wrong each. */
+static void
+test_bad_messages(void **state)
+{
+	static const struct {
+		const char	*name;
+		uint32_t	 version;
+		const char	*rname[2];
+		uint32_t	 side[2];
+		size_t		 n;
+	} rows[] = {
+		{ "version", 2, { "r" }, { 0 }, 1 },
+		{ "bad region name", 1, { "R!" }, { 0 }, 1 },
+		{ "side out of range", 1, { "r" }, { 2 }, 1 },
+		{ "duplicate region", 1, { "r", "r" }, { 0, 1 }, 2 },
+	};
+	uint8_t buf[HANDOFF_BYTES_MAX];
+	struct handoff out;
+	size_t i, k, len;
+
+	(void)state;
+	for (i = 0; i < nitems(rows); i++) {
+		Parapet__Handoff m;
+		Parapet__HandoffRegion r[2], *rp[2];
+
+		parapet__handoff__init(&m);
+		for (k = 0; k < rows[i].n; k++) {
+			parapet__handoff_region__init(&r[k]);
+			r[k].name = (char *)(uintptr_t)rows[i].rname[k];
+			r[k].side = rows[i].side[k];
+			rp[k] = &r[k];
+		}
+		m.version = rows[i].version;
+		m.instance = (char *)(uintptr_t)"/x";
+		m.regions = rp;
+		m.n_regions = rows[i].n;
+		len = parapet__handoff__pack(&m, buf);
+		print_message("  row: %s\n", rows[i].name);
+		assert_int_equal(handoff_decode(buf, len,
+		    rows[i].n * HANDOFF_FDS_PER_REGION, &out), -EBADMSG);
+	}
+	/* Garbage and oversize. */
+	memset(buf, 0xff, sizeof(buf));
+	assert_int_equal(handoff_decode(buf, 16, 0, &out), -EBADMSG);
+	assert_int_equal(handoff_decode(buf, HANDOFF_BYTES_MAX + 1, 0, &out),
+	    -EBADMSG);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_bad_messages),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
