@@ -11,7 +11,8 @@
  *    against a Unix SOCK_SEQPACKET socketpair, same core and across cores;
  *    median and p99.
  *
- * Usage: bench_ring [seconds per throughput figure, default 1]
+ * Usage: bench_ring [seconds per throughput run and per latency figure,
+ *        default 0.5]
  * Environment: PARAPET_SEED (descriptor hints only; printed).
  */
 #include <errno.h>
@@ -283,31 +284,63 @@ throughput_local(unsigned batch, double secs)
 	return (double)items / ((double)(t - t0) / 1e9) / 1e6;
 }
 
+static int
+cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define NBATCH	3
+#define ROUNDS	3
+
+/*
+ * Rounds interleave the reference and every mode, so that a slow second
+ * on a shared host lands in one round rather than in one figure; each
+ * figure is the median over rounds.
+ */
 static void
 bench_throughput(double secs)
 {
-	static const unsigned batches[] = { 1, 8, 32 };
-	double ref[3];
+	static const unsigned batches[NBATCH] = { 1, 8, 32 };
+	double ref[NBATCH][ROUNDS], mps[NMODES][NBATCH][ROUNDS];
+	double sl[NMODES][NBATCH][ROUNDS], r;
 	struct tp tp;
-	size_t i;
-	int m;
+	int i, m, k;
 
+	for (k = 0; k < ROUNDS; k++)
+		for (i = 0; i < NBATCH; i++) {
+			ref[i][k] = throughput_local(batches[i], secs / 2);
+			for (m = 0; m < NMODES; m++) {
+				tp = throughput((enum mode)m, batches[i], secs);
+				mps[m][i][k] = tp.mps;
+				sl[m][i][k] = tp.sleeps;
+			}
+		}
 	printf("\n== throughput: items/s A->B->A across cores (pool of %u "
-	    "slots in flight), %.1f s each ==\n", geom.nslots, secs);
+	    "slots in flight); median of %d rounds of %.1f s ==\n",
+	    geom.nslots, ROUNDS, secs);
 	printf("reference: both sides in one process on one core\n");
-	for (i = 0; i < 3; i++) {
-		ref[i] = throughput_local(batches[i], secs / 2);
+	for (i = 0; i < NBATCH; i++)
 		printf("  batch %2u  reference %7.1f M/s\n", batches[i],
-		    ref[i]);
-	}
+		    median(ref[i], ROUNDS));
 	printf("%-10s %5s %12s %10s %18s\n", "mode", "batch", "M items/s",
 	    "vs ref", "sleeps/1000 items");
 	for (m = 0; m < NMODES; m++)
-		for (i = 0; i < 3; i++) {
-			tp = throughput((enum mode)m, batches[i], secs);
+		for (i = 0; i < NBATCH; i++) {
+			r = median(mps[m][i], ROUNDS);
 			printf("%-10s %5u %12.1f %9.2fx %18.2f\n",
-			    mode_name[m], batches[i], tp.mps, tp.mps / ref[i],
-			    tp.sleeps);
+			    mode_name[m], batches[i], r,
+			    r / median(ref[i], ROUNDS),
+			    median(sl[m][i], ROUNDS));
 		}
 	printf("target: >= 50 M items/s busy-polled with batch 32\n");
 }
@@ -480,7 +513,7 @@ bench_latency(double secs)
 int
 main(int argc, char **argv)
 {
-	double secs = argc > 1 ? strtod(argv[1], NULL) : 1.0;
+	double secs = argc > 1 ? strtod(argv[1], NULL) : 0.5;
 	const char *s = getenv("PARAPET_SEED");
 
 	log_init("bench_ring", false);

@@ -29,13 +29,22 @@ endif()
 if(ENABLE_TSAN)
 	list(APPEND PARAPET_SAN_FLAGS -fsanitize=thread)
 endif()
+# With libFuzzer, instrument the libraries a target links too, or the
+# fuzzer sees no coverage from the parsers it is meant to explore.
+if(ENABLE_FUZZING)
+	add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 if(PARAPET_SAN_FLAGS)
 	add_compile_options(${PARAPET_SAN_FLAGS} -fno-omit-frame-pointer)
 	add_link_options(${PARAPET_SAN_FLAGS})
 endif()
 
+# Source properties are scoped to the directory that creates the target, so
+# call this from the CMakeLists.txt (or an included fragment) of the
+# directory whose add_library()/add_executable() lists the files.
 function(parapet_strict_sources)
-	set_source_files_properties(${ARGN} DIRECTORY ${CMAKE_SOURCE_DIR}
+	set_source_files_properties(${ARGN}
 	    PROPERTIES COMPILE_OPTIONS "${PARAPET_STRICT_WARNINGS}")
 endfunction()
 

@@ -98,6 +98,8 @@ struct ring_region {
 	struct log_rl	 rl;
 };
 
+static void	bell(struct ring_region *);
+
 static inline void
 cpu_relax(void)
 {
@@ -147,11 +149,15 @@ ring_layout_compute(const struct ring_geom *g, struct ring_layout *l)
 	if ((error = ring_geom_check(g)) != 0)
 		return error;
 	/*
-	 * entries == nslots: every descriptor in a ring names a distinct
-	 * slot, so a ring never holds more than nslots and a side that sends
-	 * slots it holds never finds the ring full.
+	 * Every descriptor in a ring names a distinct slot, so a ring never
+	 * holds more than nslots and a side that sends slots it holds never
+	 * finds it full. Twice that: with the whole pool in flight a ring of
+	 * nslots entries looks full to its producer whenever the other ring
+	 * is empty, and the producer would re-read the consumer's index (a
+	 * cache-line transfer) on every send; with 2 * nslots its cached copy
+	 * stays good for nslots items (bench_ring, batch 1: 3.3 -> 7.1 M/s).
 	 */
-	l->entries = g->nslots;
+	l->entries = g->nslots * 2;
 	ring_bytes = (size_t)l->entries * sizeof(struct ring_sdesc);
 	l->work_off = align_up(sizeof(struct ring_hdr), CACHELINE);
 	l->done_off = l->work_off + sizeof(struct ring_ctl);
@@ -618,6 +624,12 @@ ring_region_attach(struct ring_region **rp, int memfd, enum ring_side side,
 	load_indices(r);
 	if ((error = recover(r)) != 0)
 		goto fail;
+	/*
+	 * A predecessor that died between publishing and ringing left the
+	 * peer asleep over work: ring if the peer announced sleep (at worst
+	 * one spurious wake-up).
+	 */
+	bell(r);
 	log_debug("ring: attached as side %c: %u slots, %u reclaimed",
 	    r->me, r->geom.nslots, r->stats.reclaimed);
 	*rp = r;

@@ -77,9 +77,12 @@ const struct ring_geom *ring_region_geom(const struct ring_region *);
  * version, or indices a peer has corrupted), -ENOBUFS (no free slot or no
  * room in a ring), -ENOMEM, or what a system call returned.
  *
- * Threads: a struct ring_region is used by one thread at a time. It is
- * single producer / single consumer per ring *per process*; the two sides
- * are two processes (or two threads with a handle each).
+ * Threads: a struct ring_region is used by one thread at a time. Each ring
+ * has one producer and one consumer: the two sides, normally two
+ * processes (two threads with a handle each work too).
+ *
+ * ring_region_attach() logs the precise reason for a refusal; it dup's the
+ * eventfds and only maps the memfd (the mapping keeps the file alive).
  * --------------------------------------------------------------------- */
 
 /* A sane default for one netd/ipsecd pair: 2 MiB of slots. */
@@ -99,8 +102,8 @@ const struct ring_geom *ring_region_geom(const struct ring_region *);
  *   192    struct ring_ctl  work    A -> B, 3 cache lines
  *   384    struct ring_ctl  done    B -> A, 3 cache lines
  *   576    owner[nslots]            one byte per slot, RING_OWNER_*
- *   ...    struct ring_sdesc work[entries]     64-byte aligned
- *   ...    struct ring_sdesc done[entries]     64-byte aligned
+ *   ...    struct ring_sdesc work[2 * nslots]  64-byte aligned
+ *   ...    struct ring_sdesc done[2 * nslots]  64-byte aligned
  *   ...    slot pool, nslots * slot_bytes      page aligned
  *   total  rounded up to a page
  *
@@ -117,7 +120,7 @@ struct ring_hdr {
 	uint32_t	rh_magic;
 	uint32_t	rh_version;
 	uint32_t	rh_hdr_bytes;	/* sizeof(struct ring_hdr) */
-	uint32_t	rh_entries;	/* descriptors per ring */
+	uint32_t	rh_entries;	/* descriptors per ring: 2 * nslots */
 	struct ring_geom rh_geom;
 	uint64_t	rh_total_bytes;	/* equals the memfd's size */
 	uint64_t	rh_owner_off;
@@ -186,7 +189,7 @@ enum ring_owner {
 
 /* Offsets of one geometry's layout, in bytes from the region start. */
 struct ring_layout {
-	uint32_t	entries;	/* power of two, >= nslots */
+	uint32_t	entries;	/* 2 * nslots (a power of two) */
 	size_t		owner_off;
 	size_t		work_off;
 	size_t		done_off;
@@ -240,7 +243,8 @@ int	ring_slot_free(struct ring_region *, uint32_t slot) MUST_CHECK;
  * untrusted and read it through a cursor, once.
  */
 uint8_t *ring_slot(const struct ring_region *, uint32_t slot);
-/* Packet bytes of a descriptor that ring_recv() delivered (or you built). */
+/* Packet bytes of a descriptor (d->off into its slot); NULL if it does not
+ * fit the slot. */
 uint8_t *ring_desc_data(const struct ring_region *, const struct ring_desc *);
 
 /* ---- the rings ---- */
@@ -250,19 +254,22 @@ uint8_t *ring_desc_data(const struct ring_region *, const struct ring_desc *);
  * order, all or none. Every slot must be held by the caller and off + len
  * must fit the slot, else -EINVAL and nothing is sent; ownership of the
  * slots moves to the peer. Rings the peer's doorbell if it announced sleep.
- * Because a ring has at least nslots entries, sending slots you hold
- * cannot run out of room; -EPROTO means the peer corrupted the indices.
+ * Because a ring has more entries than there are slots, sending slots you
+ * hold cannot run out of room; -EPROTO (or -ENOBUFS) means the peer
+ * corrupted the indices. n above the ring size is -EINVAL.
  */
 int	ring_send(struct ring_region *, const struct ring_desc *, unsigned n)
 	    MUST_CHECK;
 /*
  * Receive up to max descriptors from the inbound ring (A: done, B: work)
- * into d[]; returns how many (0: empty) or -EPROTO (indices corrupted,
- * nothing consumed). Each is copied out once and checked: a slot index
- * out of range, or a slot that was not in flight to us, is dropped and
- * counted; a slot whose off + len overruns it is delivered with off 0,
- * len 0 and result -EBADMSG so the slot is not lost. The caller holds
- * every delivered slot: side B sends it back, side A re-sends or frees.
+ * into d[]; returns how many were delivered, or -EPROTO (indices
+ * corrupted, nothing consumed). 0 means empty, unless everything in this
+ * pass was dropped (see below): ring_pending() tells. Each descriptor is
+ * copied out once and the copy checked: a slot index out of range, or a
+ * slot that was not in flight to us, is dropped and counted; a slot whose
+ * off + len overruns it is delivered with off 0, len 0 and result -EBADMSG
+ * so the slot is not lost. The caller holds every delivered slot: side B
+ * sends it back, side A re-sends or frees it.
  */
 int	ring_recv(struct ring_region *, struct ring_desc *d, unsigned max)
 	    MUST_CHECK;
@@ -282,19 +289,24 @@ unsigned ring_pending(struct ring_region *);
  * ring_wake_fd() until the producer's next send rings it; after waking it
  * calls ring_sleep_finish(). From a libuv loop:
  *
- *	uv_poll_start(&poll, UV_READABLE, on_bell);  // fd: ring_wake_fd(r)
- *	on_bell / on_idle:
- *		ring_sleep_finish(r);
- *		drain a bounded batch with ring_recv();
+ *	uv_poll on ring_wake_fd(r), UV_READABLE:  ring_sleep_finish(r); run(r)
+ *	uv_idle (only while started):             run(r)
+ *	run(r):
+ *		receive a bounded batch (say 64) with ring_recv() and work;
  *		if (ring_pending(r) || ring_spin(r, budget) ||
  *		    !ring_sleep_prepare(r))
- *			keep an idle handle running (more work);
+ *			uv_idle_start(): more work, come back next turn;
  *		else
- *			stop the idle handle: the bell will wake us.
+ *			uv_idle_stop(): armed, the bell wakes us.
  *
  * Spin budgets are iteration counts (no clocks here): one iteration is one
- * check of the ring plus one CPU pause; callers calibrate iterations per
- * microsecond once at start.
+ * check of the ring plus one CPU pause (20-40 ns on the project machine);
+ * callers calibrate iterations per microsecond once at start. A wake-up
+ * across cores costs tens of microseconds, so spin about that long; two
+ * sides that share a core should spin 0 (spinning only delays the peer).
+ * ring_region_attach() leaves no stale announcement behind and rings the
+ * peer if it is asleep (its predecessor may have died between sending and
+ * ringing).
  */
 /* The eventfd that wakes this side (A: efd[1], B: efd[0]). */
 int	ring_wake_fd(const struct ring_region *);

@@ -179,10 +179,10 @@ test_layout(void **state)
 	assert_int_equal(l.work_off, 192);
 	assert_int_equal(l.done_off, 384);
 	assert_int_equal(l.owner_off, 576);
-	assert_int_equal(l.entries, 1024);
+	assert_int_equal(l.entries, 2048);
 	assert_int_equal(l.work_desc_off % 64, 0);
 	assert_true(l.work_desc_off >= l.owner_off + g.nslots);
-	assert_int_equal(l.done_desc_off, l.work_desc_off + (size_t)1024 * 16);
+	assert_int_equal(l.done_desc_off, l.work_desc_off + (size_t)2048 * 16);
 	assert_int_equal(l.pool_off % 4096, 0);
 	assert_int_equal(l.total_bytes, l.pool_off + (size_t)1024 * 2048);
 
@@ -296,7 +296,7 @@ static const struct {
 	{ "checksum", HDR(rh_check), 7, RAW32, -EPROTO },
 	{ "headroom too big", HDR(rh_geom.headroom), 256, PUT32, -EINVAL },
 	{ "tailroom too big", HDR(rh_geom.tailroom), 240, PUT32, -EINVAL },
-	{ "entries", HDR(rh_entries), 16, PUT32, -EINVAL },
+	{ "entries = nslots", HDR(rh_entries), 8, PUT32, -EINVAL },
 	{ "total_bytes", HDR(rh_total_bytes), 12288, PUT64, -EINVAL },
 	{ "owner_off", HDR(rh_owner_off), 640, PUT64, -EINVAL },
 	{ "work_off", HDR(rh_work_off), 0, PUT64, -EINVAL },
@@ -538,7 +538,7 @@ static void
 test_send_checks(void **state)
 {
 	struct ring_geom g = { 8, 256, 32, 16 };
-	struct ring_desc d[3];
+	struct ring_desc d[17] = { 0 };
 	struct ring_slot_counts c;
 	uint32_t s[3], x;
 	struct pair p;
@@ -565,8 +565,8 @@ test_send_checks(void **state)
 	assert_int_equal(ring_send(p.a, d, 3), -EINVAL);
 	assert_null(ring_desc_data(p.a, &d[2]));
 	d[2].len = 56;		/* exactly to the end */
-	/* Too many for the ring. */
-	assert_int_equal(ring_send(p.a, d, 9), -EINVAL);
+	/* More than the ring holds. */
+	assert_int_equal(ring_send(p.a, d, 2 * 8 + 1), -EINVAL);
 	/* Nothing was sent by the failures, and all three are still held. */
 	assert_int_equal(ring_pending(p.b), 0);
 	ring_slot_counts(p.a, &c);
@@ -644,7 +644,7 @@ static void
 test_index_checks(void **state)
 {
 	struct ring_geom g = { 8, 256, 32, 16 };
-	struct ring_desc d[8];
+	struct ring_desc d[32];
 	struct pair p;
 	struct raw w;
 	uint32_t s[8];
@@ -658,17 +658,18 @@ test_index_checks(void **state)
 		fill(p.a, s[i], i, &d[i]);
 	assert_int_equal(ring_send(p.a, d, 8), 0);
 	/* B: a producer index more than a ring ahead. */
-	atomic_store(&w.work->rc_prod, 9);
+	atomic_store(&w.work->rc_prod, w.lay.entries + 1);
 	assert_int_equal(ring_recv(p.b, d, 8), -EPROTO);
 	assert_int_equal(ring_pending(p.b), 0);
 	assert_int_equal(ring_peek(p.b, d, 8), 0);
 	assert_int_equal(atomic_load(&w.work->rc_cons), 0);
 	atomic_store(&w.work->rc_prod, 8);
-	/* A: the ring is full by its cache, so it looks at rc_cons. */
+	/* A: more than its cached room, so it looks at rc_cons. */
 	atomic_store(&w.work->rc_cons, 100);
-	assert_int_equal(ring_send(p.a, d, 1), -EPROTO);
+	assert_int_equal(ring_send(p.a, d, w.lay.entries - 7), -EPROTO);
 	atomic_store(&w.work->rc_cons, 0);
-	assert_int_equal(ring_send(p.a, d, 1), -ENOBUFS);
+	assert_int_equal(ring_send(p.a, d, w.lay.entries - 7), -ENOBUFS);
+	assert_int_equal(ring_send(p.a, d, w.lay.entries + 1), -EINVAL);
 	/* And the honest state still works. */
 	assert_int_equal(ring_recv(p.b, d, 8), 8);
 	raw_unmap(&w);
@@ -748,6 +749,36 @@ test_doorbell(void **state)
 	assert_false(readable(fa));
 	assert_int_equal(ring_region_stats(p.a)->sleeps, 3);
 	assert_int_equal(ring_region_stats(p.b)->sleeps, 2);
+	pair_close(&p);
+}
+
+/* A producer died between publishing and ringing: its successor rings. */
+static void
+test_doorbell_attach(void **state)
+{
+	struct ring_geom g = { 8, 256, 32, 16 };
+	struct ring_desc d;
+	struct pair p;
+	struct raw w;
+	uint32_t s;
+
+	(void)state;
+	pair_open(&p, &g);
+	raw_map(&w, p.fd, &g);
+	assert_true(ring_sleep_prepare(p.b));
+	/* The dying A: descriptor written, rc_prod released, no bell. */
+	assert_int_equal(ring_slot_alloc(p.a, &s), 0);
+	raw_desc(&w.wd[0], s, 32, 8, 7);
+	atomic_store(&w.work->rc_prod, 1);
+	ring_region_detach(p.a);
+	assert_false(readable(ring_wake_fd(p.b)));
+	assert_int_equal(ring_region_attach(&p.a, p.fd, RING_SIDE_A, p.efd),
+	    0);
+	assert_true(readable(ring_wake_fd(p.b)));
+	assert_int_equal(ring_wait(p.b, 0, 0), 0);
+	assert_int_equal(ring_recv(p.b, &d, 1), 1);
+	assert_int_equal(d.hint, 7);
+	raw_unmap(&w);
 	pair_close(&p);
 }
 
@@ -953,6 +984,7 @@ main(void)
 		cmocka_unit_test(test_recv_checks),
 		cmocka_unit_test(test_index_checks),
 		cmocka_unit_test(test_doorbell),
+		cmocka_unit_test(test_doorbell_attach),
 		cmocka_unit_test(test_recovery_table),
 		cmocka_unit_test(test_recovery_once),
 	};
