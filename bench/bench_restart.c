@@ -81,17 +81,6 @@ struct bench {
 
 static void	next_kill(struct bench *);
 
-/* argv is char *const[]; nobody writes through it. */
-static char *
-deconst(const char *s)
-{
-	union {
-		const char	*c;
-		char		*m;
-	} u = { .c = s };
-
-	return u.m;
-}
 
 static int
 server_index(const char *name)

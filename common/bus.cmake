@@ -13,7 +13,7 @@ target_link_libraries(parapet_buscore PUBLIC parapet_core parapet_proto)
 set_source_files_properties(frame.c bus_msg.c PROPERTIES
     COMPILE_OPTIONS "${PARAPET_STRICT_WARNINGS}")
 
-add_library(parapet_bus STATIC bus.c bus_conn.c bus_broker.c)
+add_library(parapet_bus STATIC bus.c bus_conn.c bus_broker.c counters.c)
 target_link_libraries(parapet_bus PUBLIC parapet_buscore PkgConfig::UV)
 
 # libFuzzer steers by coverage: instrument the parser library itself, not

@@ -31,6 +31,7 @@
 #include "bus.h"
 #include "bus_conn.h"
 #include "bus_msg.h"
+#include "counters.h"
 #include "log.h"
 
 #define BROKER			"broker"
@@ -327,57 +328,20 @@ on_ping(struct peer *p, const struct bus_msg *m)
 	answer(p, m, 0, T(PING_REPLY), &rep.base);
 }
 
-#define NCOUNTERS	(11 + FRAME_REJECT_MAX - 1)
-
 static void
 on_counters(struct peer *p, const struct bus_msg *m)
 {
-	const struct bus_broker_stats *st = &p->b->stats;
 	Parapet__CountersReply rep;
-	Parapet__Counter cs[NCOUNTERS], *ptrs[NCOUNTERS];
-	char names[NCOUNTERS][BUS_COUNTER_NAME_MAX + 1];
-	char name[] = BROKER;
-	const struct {
-		const char	*name;
-		uint64_t	 value;
-	} fixed[] = {
-		{ "bus.accepted", st->accepted },
-		{ "bus.closed", st->closed },
-		{ "bus.peers", st->peers },
-		{ "bus.frames_in", st->frames_in },
-		{ "bus.frames_out", st->frames_out },
-		{ "bus.no_route", st->no_route },
-		{ "bus.not_hello", st->not_hello },
-		{ "bus.replaced", st->replaced },
-		{ "bus.stuck", st->stuck },
-		{ "bus.too_big", st->too_big },
-		{ "bus.refused", st->refused },
-	};
-	size_t i, n = 0;
-	int why;
+	struct counters *cs;
 
-	parapet__counters_reply__init(&rep);
-	_Static_assert(nitems(fixed) + FRAME_REJECT_MAX - 1 == NCOUNTERS,
-	    "NCOUNTERS");
-	for (i = 0; i < nitems(fixed); i++, n++) {
-		(void)snprintf(names[n], sizeof(names[n]), "%s", fixed[i].name);
-		parapet__counter__init(&cs[n]);
-		cs[n].value = fixed[i].value;
+	if ((cs = counters_new()) == NULL) {
+		answer(p, m, -ENOMEM, 0, NULL);
+		return;
 	}
-	for (why = FRAME_OK + 1; why < FRAME_REJECT_MAX; why++, n++) {
-		(void)snprintf(names[n], sizeof(names[n]), "bus.rejected.%s",
-		    frame_reject_str((enum frame_reject)why));
-		parapet__counter__init(&cs[n]);
-		cs[n].value = st->rejected[why];
-	}
-	for (i = 0; i < n; i++) {
-		cs[i].name = names[i];
-		ptrs[i] = &cs[i];
-	}
-	rep.name = name;
-	rep.n_counters = n;
-	rep.counters = ptrs;
+	counters_add_broker(cs, "bus", &p->b->stats);
+	counters_reply(cs, BROKER, &rep);
 	answer(p, m, 0, T(COUNTERS_REPLY), &rep.base);
+	counters_free(cs);
 }
 
 /* ---- routing ---- */

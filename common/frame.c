@@ -309,18 +309,6 @@ frame_msg_free(struct bus_msg *m)
 
 /* ---- encode ---- */
 
-/* protobuf-c's generated structs are not const-correct; packing only
- * reads the strings we point it at. */
-static char *
-unconst(const char *s)
-{
-	union {
-		const char	*c;
-		char		*w;
-	} u = { .c = s != NULL ? s : "" };
-
-	return u.w;
-}
 
 /* Length prefix + packed envelope into a new buffer. */
 static int
@@ -383,9 +371,9 @@ frame_encode(const struct frame_hdr *h, const ProtobufCMessage *body,
 	env.type = (Parapet__MsgType)h->type;
 	env.kind = (Parapet__MsgKind)h->kind;
 	env.corr = h->corr;
-	env.src = unconst(h->src);
-	env.dst = unconst(h->dst);
-	env.topic = unconst(h->topic);
+	env.src = deconst(h->src != NULL ? h->src : "");
+	env.dst = deconst(h->dst != NULL ? h->dst : "");
+	env.topic = deconst(h->topic != NULL ? h->topic : "");
 	env.error = h->error;
 	env.body.data = bodybuf;
 	env.body.len = bodylen;
@@ -411,7 +399,7 @@ frame_msg_encode(const struct bus_msg *m, const char *src, uint8_t **out,
 	 * field 0) does not parse once written canonically.
 	 */
 	env = *m->env;
-	env.src = unconst(src);
+	env.src = deconst(src != NULL ? src : "");
 	env.base.n_unknown_fields = 0;
 	env.base.unknown_fields = NULL;
 	return pack_env(&env, out, outlen);

@@ -13,6 +13,7 @@
 
 static const char *procname = "parapet";
 static bool log_debug_on;
+static bool log_quiet;
 
 void
 log_init(const char *name, bool debug)
@@ -25,6 +26,12 @@ void
 log_set_debug(bool debug)
 {
 	log_debug_on = debug;
+}
+
+void
+log_set_quiet(bool quiet)
+{
+	log_quiet = quiet;
 }
 
 bool
@@ -84,6 +91,8 @@ log_info(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (log_quiet && !log_debug_on)
+		return;
 	va_start(ap, fmt);
 	vlog("info", fmt, ap, 0);
 	va_end(ap);

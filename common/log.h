@@ -18,6 +18,8 @@
 
 void	log_init(const char *procname, bool debug);
 void	log_set_debug(bool debug);
+/* Command-line tools: drop log_info() lines (warnings still print). */
+void	log_set_quiet(bool quiet);
 bool	log_get_debug(void);
 const char *log_procname(void);
 

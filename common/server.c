@@ -36,6 +36,7 @@
 #include <sodium.h>
 
 #include "bus_msg.h"
+#include "counters.h"
 #include "frame.h"
 #include "handoff.h"
 #include "log.h"
@@ -81,28 +82,7 @@ struct server {
 	uint64_t		 restarts;	/* ho.restarts, as a counter */
 };
 
-/* protobuf-c's structs want char * for strings it only reads. */
-static char *
-deconst(const char *s)
-{
-	union {
-		const char	*c;
-		char		*m;
-	} u = { .c = s };
 
-	return u.m;
-}
-
-static uint8_t *
-deconst_bytes(const uint8_t *p)
-{
-	union {
-		const uint8_t	*c;
-		uint8_t		*m;
-	} u = { .c = p };
-
-	return u.m;
-}
 
 /* ---- accessors ---- */
 
@@ -451,43 +431,8 @@ on_ping(struct bus_client *bc, const struct bus_msg *m, void *arg)
 		log_debug("bus: ping reply not sent");
 }
 
-/* Counter names live in names[] for the duration of one reply. */
-#define CTR_MAX		(SERVER_COUNTERS_MAX + FRAME_REJECT_MAX + \
-			    HANDOFF_REGIONS_MAX * 9 + 16)
-
-struct ctr_build {
-	Parapet__Counter	 c[CTR_MAX];
-	Parapet__Counter	*cp[CTR_MAX];
-	char			 names[CTR_MAX][64];
-	size_t			 n;
-};
-
 static void
-ctr(struct ctr_build *b, uint64_t v, const char *fmt, ...) PRINTFLIKE(3, 4);
-
-static void
-ctr(struct ctr_build *b, uint64_t v, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (b->n >= CTR_MAX)
-		return;
-	va_start(ap, fmt);
-	/* As in log.c: analysed as a root function, ap looks uninitialised
-	 * to clang-analyzer; it was just started. */
-	vsnprintf(b->names[b->n], sizeof(b->names[b->n]), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
-	va_end(ap);
-	if (!bus_counter_name_ok(b->names[b->n]))
-		return;
-	parapet__counter__init(&b->c[b->n]);
-	b->c[b->n].name = b->names[b->n];
-	b->c[b->n].value = v;
-	b->cp[b->n] = &b->c[b->n];
-	b->n++;
-}
-
-static void
-ring_counters(const struct server *s, struct ctr_build *b)
+ring_counters(const struct server *s, struct counters *cs)
 {
 	size_t i;
 
@@ -497,15 +442,15 @@ ring_counters(const struct server *s, struct ctr_build *b)
 		struct ring_slot_counts sc;
 
 		ring_slot_counts(s->regions[i].r, &sc);
-		ctr(b, st->sent, "ring.%s.sent", n);
-		ctr(b, st->received, "ring.%s.received", n);
-		ctr(b, st->bad_slot + st->not_ours + st->bad_range,
+		counters_add(cs, st->sent, "ring.%s.sent", n);
+		counters_add(cs, st->received, "ring.%s.received", n);
+		counters_add(cs, st->bad_slot + st->not_ours + st->bad_range,
 		    "ring.%s.rejected", n);
-		ctr(b, st->bells, "ring.%s.bells", n);
-		ctr(b, st->reclaimed, "ring.%s.reclaimed", n);
-		ctr(b, sc.free, "ring.%s.slots_free", n);
-		ctr(b, sc.held, "ring.%s.slots_held", n);
-		ctr(b, sc.peer, "ring.%s.slots_peer", n);
+		counters_add(cs, st->bells, "ring.%s.bells", n);
+		counters_add(cs, st->reclaimed, "ring.%s.reclaimed", n);
+		counters_add(cs, sc.free, "ring.%s.slots_free", n);
+		counters_add(cs, sc.held, "ring.%s.slots_held", n);
+		counters_add(cs, sc.peer, "ring.%s.slots_peer", n);
 	}
 }
 
@@ -513,45 +458,31 @@ static void
 on_counters(struct bus_client *bc, const struct bus_msg *m, void *arg)
 {
 	struct server *s = arg;
-	const struct bus_client_stats *bs = bus_client_stats(bc);
 	Parapet__CountersReply rep;
-	struct ctr_build *b;
+	struct counters *cs;
 	size_t i;
 
 	s->n_counters++;
-	if ((b = calloc(1, sizeof(*b))) == NULL) {
+	if ((cs = counters_new()) == NULL) {
 		if (bus_reply(bc, m, -ENOMEM, 0, NULL) != 0)
 			log_debug("bus: counters reply not sent");
 		return;
 	}
-	ctr(b, bs->connects, "bus.connects");
-	ctr(b, bs->disconnects, "bus.disconnects");
-	ctr(b, bs->frames_in, "bus.frames_in");
-	ctr(b, bs->frames_out, "bus.frames_out");
-	ctr(b, bs->timeouts, "bus.timeouts");
-	ctr(b, bs->unhandled, "bus.unhandled");
-	ctr(b, bs->stray_replies, "bus.stray_replies");
-	for (i = 1; i < FRAME_REJECT_MAX; i++)
-		ctr(b, bs->rejected[i], "bus.rejected.%s",
-		    frame_reject_str((enum frame_reject)i));
-	ctr(b, s->n_ping, "server.ping_requests");
-	ctr(b, s->n_counters, "server.counters_requests");
-	ctr(b, s->n_region_info, "server.region_info_requests");
-	ctr(b, s->n_ready, "server.ready_events");
-	ctr(b, s->restarts, "server.restarts");
-	ctr(b, uv_now(&s->loop) - s->start_ms, "server.uptime_ms");
-	ring_counters(s, b);
+	counters_add_client(cs, "bus", bus_client_stats(bc));
+	counters_add(cs, s->n_ping, "server.ping_requests");
+	counters_add(cs, s->n_counters, "server.counters_requests");
+	counters_add(cs, s->n_region_info, "server.region_info_requests");
+	counters_add(cs, s->n_ready, "server.ready_events");
+	counters_add(cs, s->restarts, "server.restarts");
+	counters_add(cs, uv_now(&s->loop) - s->start_ms, "server.uptime_ms");
+	ring_counters(s, cs);
 	for (i = 0; i < s->nctr; i++)
-		ctr(b, *s->ctr[i].value, "%s", s->ctr[i].name);
-
-	parapet__counters_reply__init(&rep);
-	rep.name = s->name;
-	rep.counters = b->cp;
-	rep.n_counters = b->n;
+		counters_add(cs, *s->ctr[i].value, "%s", s->ctr[i].name);
+	counters_reply(cs, s->name, &rep);
 	if (bus_reply(bc, m, 0, PARAPET__MSG_TYPE__MSG_COUNTERS_REPLY,
 	    &rep.base) != 0)
 		log_debug("bus: counters reply not sent");
-	free(b);
+	counters_free(cs);
 }
 
 static void

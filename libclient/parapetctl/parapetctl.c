@@ -407,6 +407,7 @@ main(int argc, char **argv)
 		return EXIT_NOBUS;
 	}
 	log_init("parapetctl", false);
+	log_set_quiet(true);
 	if (uv_loop_init(&c.loop) != 0)
 		return EXIT_FAILED;
 	uv_timer_init(&c.loop, &c.timer);

@@ -10,17 +10,6 @@
 #include "handoff.h"
 #include "supervisor.pb-c.h"
 
-/* protobuf-c's structs want char * for strings it only reads. */
-static char *
-deconst(const char *s)
-{
-	union {
-		const char	*c;
-		char		*m;
-	} u = { .c = s };
-
-	return u.m;
-}
 
 static bool
 instance_ok(const char *s)

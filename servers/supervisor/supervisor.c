@@ -41,17 +41,6 @@
 #define DEFAULT_CONFIG	"/etc/parapet/parapetd.conf"
 #define CONFIG_FILE_MAX	(1u << 20)
 
-/* argv is char *const[]; nobody writes through it. */
-static char *
-deconst(const char *s)
-{
-	union {
-		const char	*c;
-		char		*m;
-	} u = { .c = s };
-
-	return u.m;
-}
 
 /* ---- regions ---- */
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bus_msg.h"
+#include "counters.h"
 #include "handoff.h"
 #include "log.h"
 #include "supervisor.h"
@@ -43,28 +44,7 @@ _Static_assert((int)SVC_STOPPING ==
 
 #define BODY(T, m)	((const T *)(const void *)(m)->body)
 
-/* protobuf-c's structs want char * for strings it only reads. */
-static char *
-deconst(const char *s)
-{
-	union {
-		const char	*c;
-		char		*m;
-	} u = { .c = s };
 
-	return u.m;
-}
-
-static uint8_t *
-deconst_bytes(const uint8_t *p)
-{
-	union {
-		const uint8_t	*c;
-		uint8_t		*m;
-	} u = { .c = p };
-
-	return u.m;
-}
 
 static void
 region_info(const struct sup_region *r, unsigned side, Parapet__RegionInfo *ri)
@@ -274,84 +254,33 @@ on_ping(struct bus_client *bc, const struct bus_msg *m, void *arg)
 		log_debug("bus: PingReply not sent");
 }
 
-#define CTR_MAX		64
-
-struct ctr_build {
-	Parapet__Counter	 c[CTR_MAX];
-	Parapet__Counter	*cp[CTR_MAX];
-	char			 names[CTR_MAX][64];
-	size_t			 n;
-};
-
-static void ctr(struct ctr_build *, uint64_t, const char *, ...)
-    PRINTFLIKE(3, 4);
-
-static void
-ctr(struct ctr_build *b, uint64_t v, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (b->n >= CTR_MAX)
-		return;
-	va_start(ap, fmt);
-	/* As in log.c: analysed as a root function, ap looks uninitialised
-	 * to clang-analyzer; it was just started. */
-	vsnprintf(b->names[b->n], sizeof(b->names[b->n]), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
-	va_end(ap);
-	parapet__counter__init(&b->c[b->n]);
-	b->c[b->n].name = b->names[b->n];
-	b->c[b->n].value = v;
-	b->cp[b->n] = &b->c[b->n];
-	b->n++;
-}
-
 static void
 on_counters(struct bus_client *bc, const struct bus_msg *m, void *arg)
 {
 	struct sup *sup = arg;
-	const struct bus_broker_stats *br = bus_broker_stats(sup->broker);
-	const struct bus_client_stats *cs = bus_client_stats(bc);
 	Parapet__CountersReply rep;
-	struct ctr_build *b;
-	size_t i;
+	struct counters *cs;
 
-	if ((b = calloc(1, sizeof(*b))) == NULL) {
+	if ((cs = counters_new()) == NULL) {
 		if (bus_reply(bc, m, -ENOMEM, 0, NULL) != 0)
 			log_debug("bus: error reply not sent");
 		return;
 	}
-	ctr(b, sup->ctr.spawns, "supervisor.spawns");
-	ctr(b, sup->ctr.spawn_failures, "supervisor.spawn_failures");
-	ctr(b, sup->ctr.crashes, "supervisor.crashes");
-	ctr(b, sup->ctr.ready_events, "supervisor.ready_events");
-	ctr(b, sup->ctr.stale_ready, "supervisor.stale_ready");
-	ctr(b, sup->ctr.bad_ready, "supervisor.bad_ready");
-	ctr(b, sup->ctr.status_requests, "supervisor.status_requests");
-	ctr(b, br->accepted, "broker.accepted");
-	ctr(b, br->closed, "broker.closed");
-	ctr(b, br->peers, "broker.peers");
-	ctr(b, br->frames_in, "broker.frames_in");
-	ctr(b, br->frames_out, "broker.frames_out");
-	ctr(b, br->no_route, "broker.no_route");
-	ctr(b, br->not_hello, "broker.not_hello");
-	ctr(b, br->replaced, "broker.replaced");
-	ctr(b, br->stuck, "broker.stuck");
-	ctr(b, br->too_big, "broker.too_big");
-	ctr(b, br->refused, "broker.refused");
-	for (i = 1; i < FRAME_REJECT_MAX; i++)
-		ctr(b, br->rejected[i], "broker.rejected.%s",
-		    frame_reject_str((enum frame_reject)i));
-	ctr(b, cs->frames_in, "bus.frames_in");
-	ctr(b, cs->frames_out, "bus.frames_out");
-	ctr(b, cs->unhandled, "bus.unhandled");
-	parapet__counters_reply__init(&rep);
-	rep.name = deconst(SELF);
-	rep.counters = b->cp;
-	rep.n_counters = b->n;
+	counters_add(cs, sup->ctr.spawns, "supervisor.spawns");
+	counters_add(cs, sup->ctr.spawn_failures, "supervisor.spawn_failures");
+	counters_add(cs, sup->ctr.crashes, "supervisor.crashes");
+	counters_add(cs, sup->ctr.ready_events, "supervisor.ready_events");
+	counters_add(cs, sup->ctr.stale_ready, "supervisor.stale_ready");
+	counters_add(cs, sup->ctr.bad_ready, "supervisor.bad_ready");
+	counters_add(cs, sup->ctr.status_requests,
+	    "supervisor.status_requests");
+	counters_add_broker(cs, "broker", bus_broker_stats(sup->broker));
+	counters_add_client(cs, "bus", bus_client_stats(bc));
+	counters_reply(cs, SELF, &rep);
 	if (bus_reply(bc, m, 0, PARAPET__MSG_TYPE__MSG_COUNTERS_REPLY,
 	    &rep.base) != 0)
 		log_debug("bus: CountersReply not sent");
-	free(b);
+	counters_free(cs);
 }
 
 /*
