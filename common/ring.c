@@ -1,7 +1,7 @@
 /*
  * ring.c - shared-memory packet rings between netd and ipsecd (DESIGN §2);
  * the API is in ring.h, the design and the recovery argument in
- * docs/parts/ring.md.
+ * docs/DESIGN.md §10.4.
  *
  * This module formats a region, attaches a side to it, moves descriptors
  * over the two SPSC rings, keeps each slot's owner word current, reclaims
@@ -464,7 +464,7 @@ wire(struct ring_region *r)
 /*
  * Recovery, step 1: mark every slot named by a descriptor that is still in
  * ring `c`. Both indices are loaded with acquire before any owner word is
- * read (docs/parts/ring.md, "Recovery"); of the two, only the live peer's
+ * read (docs/DESIGN.md §10.4, "Recovery"); of the two, only the live peer's
  * moves, and the entries between them are not rewritten while we look.
  */
 static int

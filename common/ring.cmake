@@ -1,5 +1,5 @@
 # common/ring: shared-memory packet rings between netd and ipsecd
-# (DESIGN §2, docs/parts/ring.md). Included by common/CMakeLists.txt.
+# (DESIGN §2, docs/DESIGN.md §10.4). Included by common/CMakeLists.txt.
 add_library(parapet_ring STATIC ${CMAKE_CURRENT_LIST_DIR}/ring.c)
 target_link_libraries(parapet_ring PUBLIC parapet_core)
 target_include_directories(parapet_ring PUBLIC ${CMAKE_CURRENT_LIST_DIR})

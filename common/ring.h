@@ -69,7 +69,7 @@ const struct ring_geom *ring_region_geom(const struct ring_region *);
 
 
 /* ---------------------------------------------------------------------
- * Below: the ring module's own API (see docs/parts/ring.md for the design
+ * Below: the ring module's own API (see docs/DESIGN.md §10.4 for the design
  * and the recovery argument).
  *
  * Errors are negative errno values: -EINVAL (bad argument, or a geometry

@@ -447,7 +447,11 @@ ring_counters(const struct server *s, struct counters *cs)
 		counters_add(cs, st->bad_slot + st->not_ours + st->bad_range,
 		    "ring.%s.rejected", n);
 		counters_add(cs, st->bells, "ring.%s.bells", n);
-		counters_add(cs, st->reclaimed, "ring.%s.reclaimed", n);
+		/* At attach, A rebuilds its free list (a fresh region: all of
+		 * it), B returns what its predecessor held, aborted. */
+		counters_add(cs, st->reclaimed, ring_region_side(
+		    s->regions[i].r) == RING_SIDE_A ? "ring.%s.attach_free" :
+		    "ring.%s.attach_aborted", n);
 		counters_add(cs, sc.free, "ring.%s.slots_free", n);
 		counters_add(cs, sc.held, "ring.%s.slots_held", n);
 		counters_add(cs, sc.peer, "ring.%s.slots_peer", n);

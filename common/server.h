@@ -24,7 +24,7 @@
  * with no regions.
  *
  * Test hooks (environment; for tests only, documented in
- * docs/parts/supervisor.md):
+ * docs/DESIGN.md §10.2):
  *   PARAPET_TEST_CRASH_AT_START=name[,name...]  those servers abort()
  *       right after reading the handoff (before the bus), every start.
  *   PARAPET_TEST_FILL_POOL=name[,name...]  on its first start (handoff

@@ -13,7 +13,7 @@
  *
  * Each table is checked against its enum with _Static_assert. Where the
  * rules depart from RFC 2367 or from Linux af_key, the comment says why;
- * docs/parts/pfkey.md collects the decisions.
+ * docs/DESIGN.md §10.5 collects the decisions.
  */
 #include <assert.h>
 #include <errno.h>

@@ -12,7 +12,7 @@
  * them into secure memory.
  *
  * The rules are RFC 2367 §2-3 and the KAME/Linux extensions, with the
- * liberal acceptances documented in docs/parts/pfkey.md (ipsec-tools
+ * liberal acceptances documented in docs/DESIGN.md §10.5 (ipsec-tools
  * setkey's SA state 0 in ADD, REGISTER with SA type 0, uninitialised
  * reserved fields in sadb_x_sa2 and sadb_x_ipsecrequest ...). Every
  * rejection names one enum pfkey_reject value, which carries the errno of
