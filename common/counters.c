@@ -10,10 +10,14 @@
 #include "bus_msg.h"
 #include "counters.h"
 
+struct ctr_name {
+	char	s[BUS_COUNTER_NAME_MAX + 1];
+};
+
 struct counters {
 	Parapet__Counter	 *c;
 	Parapet__Counter	**cp;
-	char			(*names)[BUS_COUNTER_NAME_MAX + 1];
+	struct ctr_name		 *names;
 	size_t			  n, cap;
 	size_t			  dropped;
 };
@@ -35,28 +39,35 @@ counters_free(struct counters *cs)
 	free(cs);
 }
 
+/* All three arrays are replaced together, so a failure leaves the set as
+ * it was (every pointer still into live storage). */
 static int
 grow(struct counters *cs)
 {
 	size_t cap = cs->cap ? cs->cap * 2 : 32;
-	Parapet__Counter *c;
-	char (*names)[BUS_COUNTER_NAME_MAX + 1];
+	Parapet__Counter *c = calloc(cap, sizeof(*c));
+	Parapet__Counter **cp = calloc(cap, sizeof(Parapet__Counter *));
+	struct ctr_name *names = calloc(cap, sizeof(*names));
 	size_t i;
 
-	if ((c = reallocarray(cs->c, cap, sizeof(*c))) == NULL)
+	if (c == NULL || cp == NULL || names == NULL) {
+		free(c);
+		free(cp);
+		free(names);
 		return -1;
-	cs->c = c;
-	if ((names = reallocarray(cs->names, cap, sizeof(*names))) == NULL)
-		return -1;
-	cs->names = names;
-	free(cs->cp);
-	if ((cs->cp = calloc(cap, sizeof(*cs->cp))) == NULL)
-		return -1;
-	/* The arrays moved: re-point every entry at its own storage. */
-	for (i = 0; i < cs->n; i++) {
-		cs->c[i].name = cs->names[i];
-		cs->cp[i] = &cs->c[i];
 	}
+	for (i = 0; i < cs->n; i++) {
+		names[i] = cs->names[i];
+		c[i] = cs->c[i];
+		c[i].name = names[i].s;
+		cp[i] = &c[i];
+	}
+	free(cs->c);
+	free(cs->cp);
+	free(cs->names);
+	cs->c = c;
+	cs->cp = cp;
+	cs->names = names;
 	cs->cap = cap;
 	return 0;
 }
@@ -72,13 +83,11 @@ counters_add(struct counters *cs, uint64_t value, const char *fmt, ...)
 		cs->dropped++;
 		return;
 	}
-	name = cs->names[cs->n];
+	name = cs->names[cs->n].s;
 	va_start(ap, fmt);
-	/* As in log.c: analysed as a root function, ap looks uninitialised
-	 * to clang-analyzer; it was just started. */
-	len = vsnprintf(name, sizeof(cs->names[0]), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	len = vsnprintf(name, sizeof(cs->names[0].s), fmt, ap);
 	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(cs->names[0]) ||
+	if (len < 0 || (size_t)len >= sizeof(cs->names[0].s) ||
 	    !bus_counter_name_ok(name)) {
 		cs->dropped++;
 		return;

@@ -53,9 +53,7 @@ vlog(const char *level, const char *fmt, va_list ap, int errnum)
 {
 	char msg[1024];
 
-	/* Analysed as a root function, ap looks uninitialised to
-	 * clang-analyzer; every caller has called va_start(). */
-	vsnprintf(msg, sizeof(msg), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (errnum != 0)
 		fprintf(stderr, "%s[%d]: %s: %s: %s\n", procname, (int)getpid(),
 		    level, msg, strerror(errnum));

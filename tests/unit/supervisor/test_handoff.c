@@ -86,12 +86,12 @@ test_bad_messages(void **state)
 		parapet__handoff__init(&m);
 		for (k = 0; k < rows[i].n; k++) {
 			parapet__handoff_region__init(&r[k]);
-			r[k].name = (char *)(uintptr_t)rows[i].rname[k];
+			r[k].name = deconst(rows[i].rname[k]);
 			r[k].side = rows[i].side[k];
 			rp[k] = &r[k];
 		}
 		m.version = rows[i].version;
-		m.instance = (char *)(uintptr_t)"/x";
+		m.instance = deconst("/x");
 		m.regions = rp;
 		m.n_regions = rows[i].n;
 		len = parapet__handoff__pack(&m, buf);
