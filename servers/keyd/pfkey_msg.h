@@ -347,5 +347,8 @@ void	pfkey_supported_alg(const struct pfkey_supported *, size_t i,
  * content). fail_ext is not compared.
  */
 bool	pfkey_msg_equal(const struct pfkey_msg *, const struct pfkey_msg *);
+/* The view of an address extension (SRC, DST, PROXY or NAT_T_OA) of m. */
+const struct pfkey_address *pfkey_msg_address(const struct pfkey_msg *m,
+	    uint16_t type);
 
 #endif
