@@ -47,4 +47,35 @@ int	rd_sub(struct rd *, size_t n, struct rd *sub) MUST_CHECK;
 /* Look at the next n bytes without consuming them; NULL if too few. */
 const uint8_t *rd_peek(const struct rd *, size_t n);
 
+/*
+ * Host byte order, for host interfaces such as PF_KEY (whose lengths and
+ * numbers travel in the host's order): the little- or big-endian call is
+ * chosen at compile time, so no parser casts a buffer to get native loads.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RD_HOST_LE	1
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define RD_HOST_LE	0
+#else
+#error "rd.h: unknown host byte order"
+#endif
+
+static inline MUST_CHECK int
+rd_h16(struct rd *r, uint16_t *v)
+{
+	return RD_HOST_LE ? rd_le16(r, v) : rd_be16(r, v);
+}
+
+static inline MUST_CHECK int
+rd_h32(struct rd *r, uint32_t *v)
+{
+	return RD_HOST_LE ? rd_le32(r, v) : rd_be32(r, v);
+}
+
+static inline MUST_CHECK int
+rd_h64(struct rd *r, uint64_t *v)
+{
+	return RD_HOST_LE ? rd_le64(r, v) : rd_be64(r, v);
+}
+
 #endif

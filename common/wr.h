@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rd.h"	/* RD_HOST_LE */
 #include "util.h"
 
 struct wr {
@@ -35,5 +36,25 @@ int	wr_le32(struct wr *, uint32_t) MUST_CHECK;
 int	wr_le64(struct wr *, uint64_t) MUST_CHECK;
 int	wr_bytes(struct wr *, const void *, size_t) MUST_CHECK;
 int	wr_zero(struct wr *, size_t) MUST_CHECK;
+
+/* Host byte order (see rd.h for RD_HOST_LE and why). */
+
+static inline MUST_CHECK int
+wr_h16(struct wr *w, uint16_t v)
+{
+	return RD_HOST_LE ? wr_le16(w, v) : wr_be16(w, v);
+}
+
+static inline MUST_CHECK int
+wr_h32(struct wr *w, uint32_t v)
+{
+	return RD_HOST_LE ? wr_le32(w, v) : wr_be32(w, v);
+}
+
+static inline MUST_CHECK int
+wr_h64(struct wr *w, uint64_t v)
+{
+	return RD_HOST_LE ? wr_le64(w, v) : wr_be64(w, v);
+}
 
 #endif
