@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "spd.h"
+#include "prng.h"
 
 #ifndef BENCH_BUILD
 #define BENCH_BUILD "unknown"
@@ -40,10 +41,7 @@ struct lin {
 static uint64_t
 rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * UINT64_C(2685821657736338717);
+	return prng_next(&rng);
 }
 
 static uint64_t

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "sadb.h"
+#include "prng.h"
 
 #define BIT(e)		(UINT32_C(1) << (e))
 #define NSPI		32
@@ -56,10 +57,7 @@ static struct rec *last_deleted;	/* by op_delete(), or NULL */
 static uint64_t
 rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * UINT64_C(2685821657736338717);
+	return prng_next(&rng);
 }
 
 static uint32_t

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "spd.h"
+#include "prng.h"
 
 #define NREC		600
 #define ROUNDS		6000
@@ -67,10 +68,7 @@ check(bool ok, const char *fmt, ...)
 static uint64_t
 rnd(void)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * UINT64_C(2685821657736338717);
+	return prng_next(&rng);
 }
 
 static uint32_t

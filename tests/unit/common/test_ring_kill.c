@@ -37,6 +37,7 @@
 #include <cmocka.h>
 
 #include "ring.h"
+#include "prng.h"
 
 #define ROUNDS		8
 #define SPIN_ITERS	500u
@@ -67,10 +68,7 @@ static pid_t child = -1;
 static uint64_t
 rnd(struct ctx *c)
 {
-	c->rng ^= c->rng >> 12;
-	c->rng ^= c->rng << 25;
-	c->rng ^= c->rng >> 27;
-	return c->rng * 2685821657736338717ull;
+	return prng_next(&c->rng);
 }
 
 static unsigned

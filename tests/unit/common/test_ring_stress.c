@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "ring.h"
+#include "prng.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED	1
@@ -67,10 +68,7 @@ static uint64_t
 rnd(struct ctx *c)
 {
 	/* xorshift64* */
-	c->rng ^= c->rng >> 12;
-	c->rng ^= c->rng << 25;
-	c->rng ^= c->rng >> 27;
-	return c->rng * 2685821657736338717ull;
+	return prng_next(&c->rng);
 }
 
 static unsigned

@@ -30,6 +30,7 @@
 #include "pfkey_build.h"
 #include "pfkey_msg.h"
 #include "sadb.h"
+#include "prng.h"
 
 #define T(x)		PARAPET_SADB_##x
 #define BIT(e)		(UINT32_C(1) << (e))
@@ -54,11 +55,7 @@ test_rnd(void *buf, size_t len, void *arg)
 
 	(void)arg;
 	for (i = 0; i < len; i++) {
-		rng_state ^= rng_state >> 12;
-		rng_state ^= rng_state << 25;
-		rng_state ^= rng_state >> 27;
-		p[i] = (uint8_t)((rng_state * UINT64_C(2685821657736338717)) >>
-		    56);
+		p[i] = (uint8_t)(prng_next(&rng_state) >> 56);
 	}
 }
 
