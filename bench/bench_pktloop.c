@@ -29,12 +29,10 @@
 
 #include <sodium.h>
 
+#include "bench.h"
 #include "log.h"
 #include "ring.h"
 
-#ifndef BENCH_BUILD
-#define BENCH_BUILD "unknown"
-#endif
 
 #define PKT_BYTES	1400
 #define IV_BYTES	8
@@ -64,25 +62,7 @@ static const uint8_t salt[4] = { 0xca, 0xfe, 0xba, 0xbe };
 static uint8_t payload[PKT_BYTES];
 static uint32_t adapt_iters;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0)
-		fatal("sched_setaffinity %d", cpu);
-}
 
 /* RFC 4106 nonce: 4-byte salt from the key material, 8-byte explicit IV. */
 static void

@@ -36,13 +36,11 @@
 
 #include <uv.h>
 
+#include "bench.h"
 #include "bus.h"
 #include "bus_msg.h"
 #include "log.h"
 
-#ifndef PARAPET_BUILD_FLAGS
-#define PARAPET_BUILD_FLAGS "?"
-#endif
 
 extern char **environ;
 
@@ -359,7 +357,7 @@ report(struct bench *b, double ref)
 	struct stats c = stats_of(b->confirmed, b->done);
 
 	printf("bench_restart: %u kills (SIGKILL, %d servers in turn); "
-	    "build: %s\n", b->done, NSERVERS, PARAPET_BUILD_FLAGS);
+	    "build: %s\n", b->done, NSERVERS, BENCH_BUILD);
 	printf("  %-38s median %7.2f ms  p90 %7.2f ms  max %7.2f ms\n",
 	    "kill -> respawned (STARTING event)", s.median, s.p90, s.max);
 	printf("  %-38s median %7.2f ms  p90 %7.2f ms  max %7.2f ms\n",

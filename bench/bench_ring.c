@@ -28,12 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "log.h"
 #include "ring.h"
 
-#ifndef BENCH_BUILD
-#define BENCH_BUILD "unknown"
-#endif
 
 enum mode { BUSY, BELL, ADAPT, NMODES };
 static const char *const mode_name[NMODES] = { "busy-poll", "doorbell",
@@ -53,25 +51,7 @@ struct shared {
 static uint32_t adapt_iters;	/* ring_spin iterations in ADAPT_US */
 static uint64_t seed;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0)
-		fatal("sched_setaffinity %d", cpu);
-}
 
 struct region {
 	int	fd;

@@ -21,12 +21,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "bench.h"
 #include "spd.h"
 #include "prng.h"
 
-#ifndef BENCH_BUILD
-#define BENCH_BUILD "unknown"
-#endif
 
 #define LINEAR_MAX_SAMPLES	20000
 
@@ -44,14 +42,6 @@ rnd(void)
 	return prng_next(&rng);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int
 cmp_u64(const void *a, const void *b)

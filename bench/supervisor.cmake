@@ -3,9 +3,5 @@
 if(TARGET parapetd)
 	add_executable(bench_restart ${CMAKE_CURRENT_LIST_DIR}/bench_restart.c)
 	target_link_libraries(bench_restart PRIVATE parapet_bus)
-	string(REPLACE ";" " " san "${PARAPET_SAN_FLAGS}")
-	string(STRIP "${CMAKE_BUILD_TYPE} ${san}" flags)
-	target_compile_definitions(bench_restart PRIVATE
-	    PARAPET_BUILD_FLAGS="${flags}")
 	add_dependencies(bench_restart parapetd keyd policyd ipsecd netd)
 endif()
