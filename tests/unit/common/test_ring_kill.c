@@ -65,32 +65,20 @@ struct ctx {
 
 static pid_t child = -1;
 
-static uint64_t
-rnd(struct ctx *c)
-{
-	return prng_next(&c->rng);
-}
 
+/* A batch size, 1..64. */
 static unsigned
 batch(struct ctx *c)
 {
-	return (unsigned)(rnd(c) % 64) + 1;
+	return (unsigned)prng_below(&c->rng, 64) + 1;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Pretend to work on a packet for a random while. */
 static void
 work(struct ctx *c)
 {
-	volatile unsigned i, n = (unsigned)(rnd(c) % 512);
+	volatile unsigned i, n = (unsigned)(prng_next(&c->rng) % 512);
 
 	for (i = 0; i < n; i++)
 		continue;
@@ -240,7 +228,7 @@ static void
 kill_child(struct ctx *c, bool (*turn)(struct ctx *, void *), void *arg,
     bool aim)
 {
-	uint64_t until = now_ns() + rnd(c) % 200000;
+	uint64_t until = now_ns() + prng_next(&c->rng) % 200000;
 	unsigned i;
 	int status;
 
@@ -406,12 +394,12 @@ b_child(struct ctx *c, int fd, const int efd[2], bool stuck)
 static void
 a_run(struct ctx *c, struct a_book *bk, uint64_t want, bool until_stuck)
 {
-	uint64_t end = now_ms() + DEADLINE_MS, base = bk->ok;
+	uint64_t end = test_now_ms() + DEADLINE_MS, base = bk->ok;
 	int error;
 
 	while (until_stuck ? atomic_load(&c->ctl->stuck) == 0 :
 	    bk->ok - base < want) {
-		if (now_ms() > end || atomic_load(&c->ctl->failed))
+		if (test_now_ms() > end || atomic_load(&c->ctl->failed))
 			fail_msg("seed %" PRIu64 ": A stalled (%s)", c->seed,
 			    c->ctl->msg);
 		if (a_turn(c, bk, true))
@@ -451,19 +439,19 @@ test_kill_b(void **state)
 			stuck_held += atomic_load(&c.ctl->held);
 			kill_child(&c, NULL, NULL, false);
 		} else {
-			a_run(&c, &bk, 1000 + rnd(&c) % 20000, false);
+			a_run(&c, &bk, 1000 + prng_next(&c.rng) % 20000, false);
 			kill_child(&c, a_turn_send, &bk, true);
 		}
 		/* A goes on alone for a while: the work ring fills up. */
-		for (i = (int)(rnd(&c) % 200); i > 0; i--)
+		for (i = (int)(prng_next(&c.rng) % 200); i > 0; i--)
 			(void)a_turn(&c, &bk, true);
 	}
 	/* The last B: traffic resumes, then A drains and B is told to stop. */
 	spawn_b(&c, fd, efd, false);
 	a_run(&c, &bk, 5000, false);
-	end = now_ms() + DEADLINE_MS;
+	end = test_now_ms() + DEADLINE_MS;
 	while (bk.outstanding > 0) {
-		if (now_ms() > end)
+		if (test_now_ms() > end)
 			fail_msg("seed %" PRIu64 ": %u slots never came back",
 			    c.seed, bk.outstanding);
 		if (!a_turn(&c, &bk, false))
@@ -544,13 +532,13 @@ static void NORETURN
 a_child_quiesce(struct ctx *c, uint32_t epoch, uint32_t *mine)
 {
 	struct ring_slot_counts cnt;
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = test_now_ms() + DEADLINE_MS;
 
 	for (;;) {
 		ring_slot_counts(c->r, &cnt);
 		if (cnt.peer == 0)
 			break;
-		if (now_ms() > end)
+		if (test_now_ms() > end)
 			child_fail(c, "A%u: %u slots never came back", epoch,
 			    cnt.peer);
 		if (a_child_recv(c, epoch, mine) == 0)
@@ -650,11 +638,11 @@ spawn_a(struct ctx *c, int fd, const int efd[2], uint32_t epoch, bool stuck)
 static void
 b_run(struct ctx *c, struct b_book *bk, uint32_t want, bool until_stuck)
 {
-	uint64_t end = now_ms() + DEADLINE_MS;
+	uint64_t end = test_now_ms() + DEADLINE_MS;
 
 	while (until_stuck ? atomic_load(&c->ctl->stuck) == 0 :
 	    atomic_load(&c->ctl->items) < want) {
-		if (now_ms() > end || atomic_load(&c->ctl->failed))
+		if (test_now_ms() > end || atomic_load(&c->ctl->failed))
 			fail_msg("seed %" PRIu64 ": B stalled (%s)", c->seed,
 			    c->ctl->msg);
 		if (!b_turn(c, bk))
@@ -678,19 +666,19 @@ test_kill_a(void **state)
 	assert_int_equal(ring_region_attach(&c.r, fd, RING_SIDE_B, efd), 0);
 	for (epoch = 0; epoch < ROUNDS; epoch++) {
 		spawn_a(&c, fd, efd, epoch, epoch == 2 || epoch == 5);
-		b_run(&c, &bk, 1000 + (uint32_t)(rnd(&c) % 20000),
+		b_run(&c, &bk, 1000 + (uint32_t)(prng_next(&c.rng) % 20000),
 		    epoch == 2 || epoch == 5);
 		kill_child(&c, b_turn, &bk, false);
 		/* B goes on alone for a while: the done ring fills up. */
-		for (i = (int)(rnd(&c) % 200); i > 0; i--)
+		for (i = (int)(prng_next(&c.rng) % 200); i > 0; i--)
 			(void)b_turn(&c, &bk);
 	}
 	spawn_a(&c, fd, efd, epoch, false);
 	b_run(&c, &bk, 5000, false);
 	atomic_store(&c.ctl->stop, 1);
-	end = now_ms() + DEADLINE_MS;
+	end = test_now_ms() + DEADLINE_MS;
 	while ((done = waitpid(child, &status, WNOHANG)) == 0) {
-		if (now_ms() > end)
+		if (test_now_ms() > end)
 			fail_msg("seed %" PRIu64 ": last A never finished",
 			    c.seed);
 		if (!b_turn(&c, &bk))

@@ -64,27 +64,14 @@ struct ctx {
 	struct report	*rep;
 };
 
-static uint64_t
-rnd(struct ctx *c)
-{
-	/* xorshift64* */
-	return prng_next(&c->rng);
-}
 
+/* A batch size, 1..64. */
 static unsigned
 batch(struct ctx *c)
 {
-	return (unsigned)(rnd(c) % 64) + 1;
+	return (unsigned)prng_below(&c->rng, 64) + 1;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint64_t
 env_u64(const char *name, uint64_t dflt)
@@ -147,11 +134,11 @@ b_check(struct ctx *c, struct ring_desc *d, uint32_t seq)
 static void
 b_pause(struct ctx *c)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = test_now_ms() + WAIT_MS;
 	struct timespec ts = { 0, 10000 };
 
 	while (atomic_load(&c->done->rc_sleeping) == 0) {
-		if (now_ms() > end)
+		if (test_now_ms() > end)
 			b_fail(c, "B: A never went to sleep");
 		nanosleep(&ts, NULL);
 	}
@@ -268,10 +255,10 @@ a_recv(struct ctx *c, uint32_t *back)
 static void
 a_pause(struct ctx *c, pid_t pid, uint32_t *back)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = test_now_ms() + WAIT_MS;
 
 	while (atomic_load(&c->work->rc_sleeping) == 0) {
-		if (now_ms() > end)
+		if (test_now_ms() > end)
 			fail_msg("seed %" PRIu64 ": B never went to sleep",
 			    c->seed);
 		a_check_child(c, pid);
@@ -319,7 +306,7 @@ test_stress(void **state)
 	    &fd), 0);
 	assert_int_equal(ring_doorbells_create(efd), 0);
 	map_ctl(&c, fd);
-	t0 = now_ms();
+	t0 = test_now_ms();
 	if ((pid = fork()) == 0) {
 		c.rng = c.seed * 3 + 1;
 		b_main(&c, fd, efd);
@@ -346,7 +333,7 @@ test_stress(void **state)
 	child = -1;
 	a_check_child(&c, pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	ms = now_ms() - t0;
+	ms = test_now_ms() - t0;
 	ring_slot_counts(c.r, &cnt);
 	assert_int_equal(cnt.free, geom.nslots);
 	assert_int_equal(ring_region_stats(c.r)->not_ours, 0);
