@@ -18,6 +18,9 @@
 
 #include "bus.pb-c.h"
 #include "supervisor.pb-c.h"
+#include "keyd.pb-c.h"
+#include "policyd.pb-c.h"
+#include "ipsecd.pb-c.h"
 
 /* Returns 0 or -EINVAL. */
 typedef int bus_valid_fn(const ProtobufCMessage *);
