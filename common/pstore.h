@@ -72,6 +72,15 @@ size_t	pstore_rec_max(const struct pstore *);
  */
 int	pstore_put(struct pstore *, uint32_t *handle, const void *data,
 	    size_t len) MUST_CHECK;
+/*
+ * In-place access to a live record, for per-packet state (sequence
+ * counters, replay windows) that cannot be copied on every write. From
+ * this call on the record is "hot": its checksum is no longer kept or
+ * checked, and the writer's own store order must make every prefix of its
+ * stores safe to recover from (a kill -9 can stop it anywhere). *len gets
+ * the record's length. NULL if the handle is not live.
+ */
+void	*pstore_hot(struct pstore *, uint32_t handle, size_t *len);
 /* Free a record. -EINVAL if it is not live. */
 int	pstore_del(struct pstore *, uint32_t handle) MUST_CHECK;
 /* Free every record (FLUSH). */

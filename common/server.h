@@ -41,6 +41,7 @@
 #include <uv.h>
 
 #include "bus.h"
+#include "pstore.h"
 #include "ring.h"
 #include "util.h"
 
@@ -81,6 +82,14 @@ size_t	server_nregions(const struct server *);
 /* Region i (borrowed, valid until exit) and its configured name. */
 struct ring_region *server_region(const struct server *, size_t i,
 	    const char **name);
+
+/*
+ * The store called `name` ([store NAME] in parapetd.conf, owner = this
+ * server), attached (common/pstore.h), or NULL if the supervisor handed
+ * none by that name (a server run without a supervisor has none, and
+ * keeps its state in its own memory only). Borrowed, valid until exit.
+ */
+struct pstore *server_store(const struct server *, const char *name);
 
 /*
  * Report *value as counter `name` ("module.what", [a-z0-9_.-]) in every
