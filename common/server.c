@@ -71,6 +71,7 @@ struct server {
 	bool			 have_handoff;
 	struct srv_region	 regions[HANDOFF_REGIONS_MAX];
 	size_t			 nregions;
+	struct pstore		*store;		/* NULL: none */
 
 	uint64_t		 start_ms;
 	struct srv_counter	 ctr[SERVER_COUNTERS_MAX];
@@ -114,6 +115,12 @@ size_t
 server_nregions(const struct server *s)
 {
 	return s->nregions;
+}
+
+struct pstore *
+server_store(const struct server *s)
+{
+	return s->store;
 }
 
 struct ring_region *
@@ -297,6 +304,20 @@ attach_regions(struct server *s, const int *fds)
 }
 
 static void
+store_log(const struct server *s)
+{
+	struct pstore_stats st;
+
+	pstore_stats(s->store, &st);
+	log_info("store: %u of %u records live%s", st.live, st.nrec,
+	    s->restarts > 0 ? " (restart: state recovered)" : "");
+	if (st.dropped_torn > 0 || st.dropped_bad > 0)
+		log_warnx("store: dropped %llu half-written and %llu corrupt "
+		    "records", (unsigned long long)st.dropped_torn,
+		    (unsigned long long)st.dropped_bad);
+}
+
+static void
 handoff(struct server *s)
 {
 	int fds[HANDOFF_FDS_MAX];
@@ -321,10 +342,18 @@ handoff(struct server *s)
 	s->have_handoff = true;
 	s->restarts = s->ho.restarts;
 	error = attach_regions(s, fds);
+	if (error == 0 && s->ho.store) {
+		/* The store's descriptor comes last. */
+		if ((error = pstore_attach(fds[nfds - 1], &s->store)) != 0)
+			log_warnx("handoff: attach the store: %s",
+			    strerror(-error));
+		else
+			store_log(s);
+	}
 	/* attach dup'd what it keeps. */
 	close_fds(fds, nfds);
 	if (error != 0)
-		fatalx("handoff: cannot attach the regions");
+		fatalx("handoff: cannot attach the regions and the store");
 }
 
 /* ---- privileges ---- */
@@ -650,6 +679,7 @@ server_main(int argc, char **argv, const struct server_def *def)
 		log_warnx("uv_loop_close: %s", uv_strerror(error));
 	for (i = 0; i < s->nregions; i++)
 		ring_region_detach(s->regions[i].r);
+	pstore_detach(s->store);
 	free(s);
 	return 0;
 }

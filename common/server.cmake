@@ -9,5 +9,6 @@ if(TARGET parapet_bus AND TARGET parapet_ring)
 	target_include_directories(parapet_server PUBLIC
 	    ${CMAKE_CURRENT_SOURCE_DIR})
 	target_link_libraries(parapet_server PUBLIC parapet_bus parapet_ring
+	    parapet_pstore
 	    parapet_supervisor_core PkgConfig::UV PkgConfig::SODIUM)
 endif()

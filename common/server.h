@@ -84,12 +84,15 @@ struct ring_region *server_region(const struct server *, size_t i,
 	    const char **name);
 
 /*
- * The store called `name` ([store NAME] in parapetd.conf, owner = this
- * server), attached (common/pstore.h), or NULL if the supervisor handed
- * none by that name (a server run without a supervisor has none, and
- * keeps its state in its own memory only). Borrowed, valid until exit.
+ * This server's store (common/pstore.h), attached: the state that must
+ * outlive a kill -9 of the server. The supervisor creates one per server
+ * whose [server NAME] section sets store_records (and store_record_bytes,
+ * default 512) and hands the same one to every start. NULL without one
+ * (no such setting, or a server run without a supervisor): the server
+ * then keeps its state in its own memory only. Borrowed, valid until
+ * exit.
  */
-struct pstore *server_store(const struct server *, const char *name);
+struct pstore *server_store(const struct server *);
 
 /*
  * Report *value as counter `name` ("module.what", [a-z0-9_.-]) in every

@@ -98,6 +98,8 @@ static const struct key_rule rules[] = {
 	SRV("crashloop_crashes", K_U32, restart.loop_crashes, 2,
 	    RESTART_HISTORY_MAX),
 	SRV("crashloop_window_ms", K_U32, restart.loop_window_ms, 1, MS_MAX),
+	SRV("store_records", K_U32, store_records, 0, 1u << 24),
+	SRV("store_record_bytes", K_U32, store_record_bytes, 64, 65536),
 
 	RAW(SECT_REGION, "side_a", K_SIDE_A),
 	RAW(SECT_REGION, "side_b", K_SIDE_B),
@@ -279,6 +281,7 @@ header_named(struct pctx *c, enum sect s, const char *name)
 
 		snprintf(sv->name, sizeof(sv->name), "%s", name);
 		snprintf(sv->binary, sizeof(sv->binary), "%s", name);
+		sv->store_record_bytes = CONFIG_STORE_RECORD_BYTES;
 		sv->line = c->lineno;
 	} else {
 		struct config_region *r = &c->cfg->regions[*n];
@@ -822,6 +825,10 @@ finish(struct pctx *c)
 			policy_check(c, &cfg->servers[i].restart,
 			    cfg->servers[i].line);
 		resolve_after(c, i);
+		if (cfg->servers[i].store_record_bytes % 8 != 0)
+			err(c, cfg->servers[i].line, "store_record_bytes to be "
+			    "a multiple of 8, got %u",
+			    cfg->servers[i].store_record_bytes);
 	}
 	check_cycles(c);
 	for (i = 0; i < cfg->nregions; i++)

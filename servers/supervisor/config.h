@@ -11,7 +11,8 @@
  *                         ready_timeout_ms, stop_grace_ms, debug, and the
  *                         restart_* / crashloop_* defaults
  *   [server NAME]         binary, args, after, user, ready_timeout_ms,
- *                         restart_* / crashloop_* overrides
+ *                         restart_* / crashloop_* overrides,
+ *                         store_records, store_record_bytes
  *   [region NAME]         side_a, side_b, slots, slot_bytes, headroom,
  *                         tailroom
  *
@@ -48,6 +49,8 @@ struct config_server {
 	char		 user[CONFIG_NAME_MAX + 1];	/* "": stay as is */
 	uint32_t	 ready_timeout_ms;
 	struct restart_policy restart;
+	uint32_t	 store_records;	/* 0: no store (common/pstore.h) */
+	uint32_t	 store_record_bytes;
 	uint8_t		 deps[CONFIG_SERVERS_MAX];	/* indices: after */
 	size_t		 ndeps;
 	unsigned	 line;		/* of its [server NAME] header */
@@ -94,6 +97,7 @@ struct config_errors {
 #define CONFIG_SLOT_BYTES	2048
 #define CONFIG_HEADROOM		128
 #define CONFIG_TAILROOM		64
+#define CONFIG_STORE_RECORD_BYTES 512
 
 /*
  * Parse `len` bytes of configuration named `file` (for messages only).

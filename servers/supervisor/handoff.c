@@ -52,6 +52,7 @@ handoff_encode(const struct handoff *h, uint8_t *buf, size_t len,
 	m.restarts = h->restarts;
 	m.n_regions = h->nregions;
 	m.regions = rp;
+	m.store = h->store;
 	need = parapet__handoff__get_packed_size(&m);
 	if (need > len)
 		return -EMSGSIZE;
@@ -67,7 +68,8 @@ check(const Parapet__Handoff *m, size_t nfds, struct handoff *h)
 	if (m->version != HANDOFF_VERSION)
 		return -EBADMSG;
 	if (m->n_regions > HANDOFF_REGIONS_MAX ||
-	    nfds != m->n_regions * HANDOFF_FDS_PER_REGION)
+	    nfds != m->n_regions * HANDOFF_FDS_PER_REGION +
+	    (m->store ? 1 : 0))
 		return -EBADMSG;
 	if (m->instance == NULL || !instance_ok(m->instance))
 		return -EBADMSG;
@@ -75,6 +77,7 @@ check(const Parapet__Handoff *m, size_t nfds, struct handoff *h)
 	snprintf(h->instance, sizeof(h->instance), "%s", m->instance);
 	h->supervisor_pid = m->supervisor_pid;
 	h->restarts = m->restarts;
+	h->store = m->store;
 	for (i = 0; i < m->n_regions; i++) {
 		const Parapet__HandoffRegion *r = m->regions[i];
 		size_t k;

@@ -14,12 +14,14 @@
  *
  * The datagram is queued before the child exists, so nothing waits on
  * anything. The bytes and the descriptor count are checked here (pure):
- * exactly HANDOFF_FDS_PER_REGION descriptors per region, names well
+ * exactly HANDOFF_FDS_PER_REGION descriptors per region (and one more,
+ * last, for the server's store when `store` is set), names well
  * formed, sides 0 or 1, version known.
  */
 #ifndef PARAPET_SUP_HANDOFF_H
 #define PARAPET_SUP_HANDOFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +32,7 @@
 #define HANDOFF_VERSION		1
 #define HANDOFF_REGIONS_MAX	((size_t)8)
 #define HANDOFF_FDS_PER_REGION	((size_t)3)	/* memfd, efd[0], efd[1] */
-#define HANDOFF_FDS_MAX		(HANDOFF_REGIONS_MAX * HANDOFF_FDS_PER_REGION)
+#define HANDOFF_FDS_MAX		(HANDOFF_REGIONS_MAX * HANDOFF_FDS_PER_REGION + 1)
 #define HANDOFF_BYTES_MAX	2048
 
 struct handoff_region {
@@ -44,6 +46,7 @@ struct handoff {
 	uint32_t	restarts;
 	struct handoff_region regions[HANDOFF_REGIONS_MAX];
 	size_t		nregions;
+	bool		store;		/* one more descriptor: the store */
 };
 
 /* Pack into buf; *outlen the bytes used. -EMSGSIZE if it does not fit,

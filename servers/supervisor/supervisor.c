@@ -18,6 +18,7 @@
  * (supervisor_bus.c); nothing here reads either directly.
  */
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -36,6 +37,7 @@
 
 #include "handoff.h"
 #include "log.h"
+#include "pstore.h"
 #include "supervisor.h"
 
 #define DEFAULT_CONFIG	"/etc/parapet/parapetd.conf"
@@ -81,10 +83,59 @@ regions_create(struct sup *sup)
 	}
 }
 
+/*
+ * One store per server that asks for one (store_records > 0): a sealed
+ * memfd laid out by pstore_format(), kept for parapetd's life and handed
+ * to every start of that server, so its state outlives a kill -9. Sparse:
+ * only the records a server writes take memory.
+ */
+static void
+stores_create(struct sup *sup)
+{
+	size_t i;
+
+	for (i = 0; i < sup->cfg.nservers; i++) {
+		const struct config_server *d = &sup->cfg.servers[i];
+		size_t size = pstore_size(d->store_records,
+		    d->store_record_bytes);
+		char name[64];
+		int fd, error;
+
+		sup->store_fd[i] = -1;
+		if (d->store_records == 0)
+			continue;
+		if (size == 0)
+			fatalx("%s:%u: server %s: store of %u records of %u "
+			    "bytes is out of range", sup->config_path, d->line,
+			    d->name, d->store_records, d->store_record_bytes);
+		snprintf(name, sizeof(name), "parapet-store:%s", d->name);
+		if ((fd = memfd_create(name, MFD_ALLOW_SEALING |
+		    MFD_CLOEXEC)) < 0)
+			fatal("server %s: store: memfd_create", d->name);
+		if (ftruncate(fd, (off_t)size) != 0)
+			fatal("server %s: store: ftruncate", d->name);
+		if ((error = pstore_format(fd, d->store_records,
+		    d->store_record_bytes)) != 0)
+			fatalx("server %s: store: %s", d->name,
+			    strerror(-error));
+		if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+		    F_SEAL_SEAL) != 0)
+			fatal("server %s: store: seal", d->name);
+		sup->store_fd[i] = fd;
+		log_info("store %s: %u records of %u bytes, %zu bytes "
+		    "(sparse)", d->name, d->store_records,
+		    d->store_record_bytes, size);
+	}
+}
+
 static void
 regions_close(struct sup *sup)
 {
 	size_t i;
+
+	for (i = 0; i < sup->cfg.nservers; i++)
+		if (sup->store_fd[i] >= 0)
+			close(sup->store_fd[i]);
 
 	for (i = 0; i < sup->cfg.nregions; i++) {
 		close(sup->regions[i].memfd);
@@ -111,7 +162,7 @@ send_handoff(struct sup *sup, size_t idx, int sock)
 	struct msghdr msg;
 	struct iovec iov;
 	struct cmsghdr *cm;
-	size_t n, i, len;
+	size_t n, i, len, nfds;
 	int error;
 
 	memset(&h, 0, sizeof(h));
@@ -130,6 +181,11 @@ send_handoff(struct sup *sup, size_t idx, int sock)
 		fds[i * HANDOFF_FDS_PER_REGION + 2] = r->efd[1];
 	}
 	h.nregions = n;
+	nfds = n * HANDOFF_FDS_PER_REGION;
+	if (sup->store_fd[idx] >= 0) {
+		h.store = true;
+		fds[nfds++] = sup->store_fd[idx];
+	}
 	if ((error = handoff_encode(&h, buf, sizeof(buf), &len)) != 0)
 		return error;
 
@@ -139,17 +195,14 @@ send_handoff(struct sup *sup, size_t idx, int sock)
 	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	if (n > 0) {
+	if (nfds > 0) {
 		msg.msg_control = cbuf.b;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n *
-		    HANDOFF_FDS_PER_REGION);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		cm = CMSG_FIRSTHDR(&msg);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * n *
-		    HANDOFF_FDS_PER_REGION);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n *
-		    HANDOFF_FDS_PER_REGION);
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
 	}
 	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
 		return -errno;
@@ -676,6 +729,7 @@ main(int argc, char **argv)
 	sup->timer.data = sup;
 	signals_start(sup);
 	regions_create(sup);
+	stores_create(sup);
 	if ((error = sup_bus_start(sup)) != 0)
 		fatalx("bus %s: %s", sup->cfg.bus_socket, strerror(-error));
 	log_info("up: run_dir %s, bus %s, %zu servers", sup->cfg.run_dir,

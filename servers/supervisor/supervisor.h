@@ -53,6 +53,7 @@ struct sup {
 	uv_loop_t		*loop;
 	struct svc_table	 table;
 	struct sup_region	 regions[CONFIG_REGIONS_MAX];
+	int			 store_fd[CONFIG_SERVERS_MAX];	/* -1: none */
 	struct sup_proc		*proc[CONFIG_SERVERS_MAX];	/* NULL: none */
 	uv_timer_t		 timer;
 	uv_signal_t		 sig[3];	/* TERM, INT, HUP */

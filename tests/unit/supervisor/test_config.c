@@ -60,8 +60,14 @@ static const struct row bad_rows[] = {
 	{ "unknown key", MINI "colour = red\n",
 	  { "t.conf:2: expected a key of [server NAME] (binary args after "
 	    "user ready_timeout_ms restart_min_ms restart_max_ms "
-	    "restart_stable_ms crashloop_crashes crashloop_window_ms), "
-	    "got \"colour\"" } },
+	    "restart_stable_ms crashloop_crashes crashloop_window_ms "
+	    "store_records store_record_bytes), got \"colour\"" } },
+	{ "store records", MINI "store_records = 20000000\n",
+	  { "t.conf:2: expected a number from 0 to 16777216 for "
+	    "\"store_records\", got \"20000000\"" } },
+	{ "store record bytes", MINI "store_record_bytes = 100\n",
+	  { "t.conf:1: expected store_record_bytes to be a multiple of 8, "
+	    "got 100" } },
 	{ "duplicate key", MINI "binary = a\nbinary = b\n",
 	  { "t.conf:3: expected \"binary\" once in this section, already "
 	    "on line 2" } },

@@ -56,6 +56,17 @@ test_roundtrip(void **state)
 	assert_int_equal(handoff_encode(&h, buf, sizeof(buf), &len), 0);
 	assert_int_equal(handoff_decode(buf, len, 0, &out), 0);
 	assert_int_equal(out.nregions, 0);
+	assert_false(out.store);
+	/* A store: one more descriptor, after the regions'. */
+	h.store = true;
+	assert_int_equal(handoff_encode(&h, buf, sizeof(buf), &len), 0);
+	assert_int_equal(handoff_decode(buf, len, 0, &out), -EBADMSG);
+	assert_int_equal(handoff_decode(buf, len, 1, &out), 0);
+	assert_true(out.store);
+	h.nregions = 2;
+	assert_int_equal(handoff_encode(&h, buf, sizeof(buf), &len), 0);
+	assert_int_equal(handoff_decode(buf, len, 6, &out), -EBADMSG);
+	assert_int_equal(handoff_decode(buf, len, 7, &out), 0);
 }
 
 /* Hand-built messages with one thing wrong each. */
