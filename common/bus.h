@@ -127,6 +127,8 @@ struct bus_broker_cfg {
 	const char	*instance;	/* HelloReply.broker */
 	size_t		 peer_queue_max; /* bytes queued to one peer before it
 					   is dropped as stuck; 0: 8 MiB */
+	uint32_t	 hello_timeout_ms; /* a connection without HelloRequest
+					   this long is closed; 0: 10 s */
 };
 
 #define BUS_BROKER_PEERS_MAX	256	/* connections at once */
@@ -159,6 +161,9 @@ struct bus_broker_stats {
 	uint64_t	too_big;	/* frames that would exceed
 					   BUS_FRAME_MAX once src is set */
 	uint64_t	refused;	/* connections over BUS_BROKER_PEERS_MAX */
+	uint64_t	reset;		/* requests answered -ECONNRESET because
+					   their destination went away */
+	uint64_t	hello_timeouts;	/* connections closed without hello */
 };
 const struct bus_broker_stats *bus_broker_stats(const struct bus_broker *);
 

@@ -37,33 +37,54 @@
 #define BROKER			"broker"
 #define BACKLOG			128
 #define QUEUE_MAX_DEFAULT	(8u << 20)	/* 8 MiB */
+/* A connection that has not said hello in hello_timeout_ms (default
+ * HELLO_TIMEOUT_MS) is closed by a sweep that runs 5 times as often. */
+#define HELLO_TIMEOUT_MS	10000
 
 #define REQ	PARAPET__MSG_KIND__MSG_KIND_REQUEST
 #define REP	PARAPET__MSG_KIND__MSG_KIND_REPLY
 #define EVT	PARAPET__MSG_KIND__MSG_KIND_EVENT
 #define T(v)	PARAPET__MSG_TYPE__MSG_##v
 
+/*
+ * A request forwarded to a peer and not answered yet. When that peer goes
+ * away, the requester gets an ERROR_REPLY (-ECONNRESET) at once instead of
+ * waiting for its timeout. At most PENDING_MAX per peer are tracked (the
+ * oldest beyond that are forgotten: their requesters time out as before).
+ */
+#define PENDING_MAX		4096
+struct fwd {
+	TAILQ_ENTRY(fwd)	 link;
+	uint64_t		 corr;
+	char			 from[BUS_NAME_MAX + 1];
+};
+
 struct peer {
 	struct bus_conn		 conn;
 	struct bus_broker	*b;
 	TAILQ_ENTRY(peer)	 link;
 	uint64_t		 id;		/* for logs before hello */
+	uint64_t		 accepted_ms;
 	char			 name[BUS_NAME_MAX + 1];
 	uint32_t		 pid;
 	bool			 hello;
 	char			(*subs)[BUS_NAME_MAX + 1];
 	size_t			 nsubs;
 	size_t			 subs_cap;
+	TAILQ_HEAD(, fwd)	 fwds;		/* requests forwarded to us */
+	size_t			 nfwds;
 };
 
 struct bus_broker {
 	uv_loop_t		*loop;
 	uv_pipe_t		 lsn;
+	uv_timer_t		 sweep;		/* hello timeouts */
 	char			*path;
 	char			*instance;
 	dev_t			 dev;		/* of our socket file, so that */
 	ino_t			 ino;		/* destroy unlinks only ours */
 	size_t			 queue_max;
+	uint32_t		 hello_timeout_ms;
 	uint64_t		 epoch;
 	uint64_t		 start_ms;
 	uint64_t		 next_id;
@@ -117,12 +138,15 @@ maybe_free(struct bus_broker *b)
 	free(b);
 }
 
+static void fwds_fail(struct peer *);
+
 static void
 peer_lost(struct bus_conn *conn, int error, enum frame_reject why)
 {
 	struct peer *p = conn->owner;
 	struct bus_broker *b = p->b;
 
+	fwds_fail(p);
 	b->stats.peers--;
 	b->stats.closed++;
 	if (why != FRAME_OK) {
@@ -146,6 +170,7 @@ peer_closed(struct bus_conn *conn)
 
 	TAILQ_REMOVE(&b->peers, p, link);
 	b->npeers--;
+	fwds_fail(p);		/* frees them; nobody is left to answer */
 	free(p->subs);
 	free(p);
 	b->handles--;
@@ -368,6 +393,66 @@ forward(struct peer *p, struct peer *q, const struct bus_msg *m)
 	return error;
 }
 
+/* ---- requests in flight ---- */
+
+static void
+fwd_free(struct peer *q, struct fwd *f)
+{
+	TAILQ_REMOVE(&q->fwds, f, link);
+	q->nfwds--;
+	free(f);
+}
+
+/* p's request m went to q: remember it until q answers or goes. */
+static void
+fwd_track(struct peer *p, struct peer *q, const struct bus_msg *m)
+{
+	struct fwd *f;
+
+	if (q->nfwds >= PENDING_MAX)
+		fwd_free(q, TAILQ_FIRST(&q->fwds));
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return;		/* untracked: the requester times out */
+	f->corr = m->corr;
+	snprintf(f->from, sizeof(f->from), "%s", p->name);
+	TAILQ_INSERT_TAIL(&q->fwds, f, link);
+	q->nfwds++;
+}
+
+/* q answered m: forget the request (replies mostly come in order). */
+static void
+fwd_answered(struct peer *q, const struct bus_msg *m)
+{
+	struct fwd *f;
+
+	TAILQ_FOREACH(f, &q->fwds, link)
+		if (f->corr == m->corr && strcmp(f->from, m->dst) == 0) {
+			fwd_free(q, f);
+			return;
+		}
+}
+
+/* q is gone: every request it had gets -ECONNRESET back. */
+static void
+fwds_fail(struct peer *q)
+{
+	struct bus_broker *b = q->b;
+	struct fwd *f;
+	struct peer *p;
+
+	while ((f = TAILQ_FIRST(&q->fwds)) != NULL) {
+		if (!b->destroying && (p = find_peer(b, f->from)) != NULL) {
+			struct bus_msg req;
+
+			memset(&req, 0, sizeof(req));
+			req.corr = f->corr;
+			answer(p, &req, -ECONNRESET, 0, NULL);
+			b->stats.reset++;
+		}
+		fwd_free(q, f);
+	}
+}
+
 static void
 route_request(struct peer *p, const struct bus_msg *m)
 {
@@ -407,6 +492,8 @@ route_request(struct peer *p, const struct bus_msg *m)
 	if ((error = forward(p, q, m)) != 0)
 		answer(p, m, error == -EMSGSIZE ? -EMSGSIZE : -EHOSTUNREACH, 0,
 		    NULL);
+	else
+		fwd_track(p, q, m);
 }
 
 static void
@@ -419,8 +506,10 @@ route_reply(struct peer *p, const struct bus_msg *m)
 		b->stats.no_route++;
 		log_debug("bus: reply from %s to %s: no such peer", p->name,
 		    m->dst);
+		fwd_answered(p, m);
 		return;
 	}
+	fwd_answered(p, m);
 	(void)forward(p, q, m);
 }
 
@@ -516,6 +605,8 @@ on_connection(uv_stream_t *server, int status)
 	}
 	p->b = b;
 	p->id = ++b->next_id;
+	p->accepted_ms = uv_now(b->loop);
+	TAILQ_INIT(&p->fwds);
 	b->handles++;
 	TAILQ_INSERT_TAIL(&b->peers, p, link);
 	b->npeers++;
@@ -589,6 +680,26 @@ on_lsn_closed(uv_handle_t *h)
 	maybe_free(b);
 }
 
+/* Close connections that never said hello: they hold a slot and memory
+ * and may never speak. */
+static void
+on_sweep(uv_timer_t *t)
+{
+	struct bus_broker *b = t->data;
+	uint64_t now = uv_now(b->loop);
+	struct peer *p;
+
+	TAILQ_FOREACH(p, &b->peers, link)
+		if (!p->hello && !p->conn.closing &&
+		    now - p->accepted_ms >= b->hello_timeout_ms) {
+			b->stats.hello_timeouts++;
+			log_rl_warnx(&b->rl_peer, "bus: peer %llu: no hello in "
+			    "%u ms; closing", (unsigned long long)p->id,
+			    b->hello_timeout_ms);
+			bus_conn_close(&p->conn, -ETIMEDOUT, FRAME_OK);
+		}
+}
+
 int
 bus_broker_create(uv_loop_t *loop, const struct bus_broker_cfg *cfg,
     struct bus_broker **out)
@@ -618,6 +729,8 @@ bus_broker_create(uv_loop_t *loop, const struct bus_broker_cfg *cfg,
 	b->loop = loop;
 	b->queue_max = cfg->peer_queue_max != 0 ? cfg->peer_queue_max :
 	    QUEUE_MAX_DEFAULT;
+	b->hello_timeout_ms = cfg->hello_timeout_ms != 0 ?
+	    cfg->hello_timeout_ms : HELLO_TIMEOUT_MS;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	b->epoch = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	b->start_ms = uv_now(loop);
@@ -632,6 +745,12 @@ bus_broker_create(uv_loop_t *loop, const struct bus_broker_cfg *cfg,
 	if ((error = uv_listen((uv_stream_t *)&b->lsn, BACKLOG,
 	    on_connection)) != 0)
 		goto fail_handle;
+	(void)uv_timer_init(loop, &b->sweep);	/* cannot fail */
+	b->sweep.data = b;
+	b->handles++;
+	(void)uv_timer_start(&b->sweep, on_sweep, b->hello_timeout_ms / 5 + 1,
+	    b->hello_timeout_ms / 5 + 1);
+	uv_unref((uv_handle_t *)&b->sweep);	/* keeps no loop alive */
 	log_debug("bus: broker listening on %s", b->path);
 	*out = b;
 	return 0;
@@ -660,6 +779,7 @@ bus_broker_destroy(struct bus_broker *b)
 	TAILQ_FOREACH(p, &b->peers, link)
 		bus_conn_close(&p->conn, -ECANCELED, FRAME_OK);
 	uv_close((uv_handle_t *)&b->lsn, on_lsn_closed);
+	uv_close((uv_handle_t *)&b->sweep, on_lsn_closed);
 	/* A newer broker may have taken the path over: leave its socket. */
 	if (lstat(b->path, &st) == 0 && st.st_dev == b->dev &&
 	    st.st_ino == b->ino)

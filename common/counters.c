@@ -151,6 +151,8 @@ counters_add_broker(struct counters *cs, const char *prefix,
 		{ "stuck", st->stuck },
 		{ "too_big", st->too_big },
 		{ "refused", st->refused },
+		{ "reset", st->reset },
+		{ "hello_timeouts", st->hello_timeouts },
 	};
 	size_t i;
 

@@ -65,6 +65,7 @@ h_broker_up(struct harness *h)
 	cfg.path = h->path;
 	cfg.instance = h->dir;
 	cfg.peer_queue_max = h->queue_max;
+	cfg.hello_timeout_ms = 500;
 	assert_null(h->broker);
 	if ((error = bus_broker_create(&h->loop, &cfg, &h->broker)) != 0)
 		fail_msg("bus_broker_create: %s", strerror(-error));
