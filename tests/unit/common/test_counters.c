@@ -69,9 +69,9 @@ test_standard_sets(void **state)
 	assert_non_null(cs = counters_new());
 	counters_add_client(cs, "bus", &cst);
 	counters_add_broker(cs, "broker", &bst);
-	/* 7 client rows + 11 broker rows + one per reject reason each. */
+	/* 7 client rows + 13 broker rows + one per reject reason each. */
 	assert_int_equal(counters_len(cs),
-	    7 + 11 + 2 * (FRAME_REJECT_MAX - 1));
+	    7 + 13 + 2 * (FRAME_REJECT_MAX - 1));
 	counters_reply(cs, "supervisor", &rep);
 	for (i = 0; i < rep.n_counters; i++) {
 		if (strcmp(rep.counters[i]->name, "bus.rejected.oversize") == 0)
