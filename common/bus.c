@@ -14,7 +14,8 @@
  *                                                          (on_connect)
  *
  * The back-off doubles from reconnect_min_ms to reconnect_max_ms and
- * resets when a hello is accepted. Everything received is untrusted: a
+ * resets when a hello is accepted; each wait is half the back-off plus a
+ * random part of the other half. Everything received is untrusted: a
  * frame that fails frame_msg_parse() closes the connection (and we
  * reconnect), a reply nobody waits for is counted and dropped.
  */
@@ -74,6 +75,7 @@ struct bus_client {
 	uint32_t		 rmin_ms;
 	uint32_t		 rmax_ms;
 	uint32_t		 backoff_ms;	/* next retry delay */
+	uint64_t		 rng;		/* jitter (xorshift64) */
 	bus_conn_fn		*on_connect;
 	bus_conn_fn		*on_disconnect;
 	void			*arg;
@@ -159,12 +161,30 @@ on_retry(uv_timer_t *t)
 		client_connect(c);
 }
 
+/*
+ * The delay before the next attempt: half the back-off plus a random part
+ * of the other half, so that the servers a restarted broker lost do not
+ * all come back in the same millisecond. Not for secrets: xorshift.
+ */
+static uint32_t
+jitter(struct bus_client *c, uint32_t delay)
+{
+	uint64_t x = c->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	c->rng = x;
+	return delay / 2 + (uint32_t)(x % ((uint64_t)delay / 2 + 1));
+}
+
 static void
 schedule_retry(struct bus_client *c)
 {
-	uint32_t delay = c->backoff_ms;
+	uint32_t delay = jitter(c, c->backoff_ms);
 
-	c->backoff_ms = delay >= c->rmax_ms / 2 ? c->rmax_ms : delay * 2;
+	c->backoff_ms = c->backoff_ms >= c->rmax_ms / 2 ? c->rmax_ms :
+	    c->backoff_ms * 2;
 	c->state = CS_IDLE;
 	(void)uv_timer_start(&c->retry, on_retry, delay, 0);
 }
@@ -613,6 +633,8 @@ bus_client_create(uv_loop_t *loop, const struct bus_client_cfg *cfg,
 	if (c->rmax_ms < c->rmin_ms)
 		c->rmax_ms = c->rmin_ms;
 	c->backoff_ms = c->rmin_ms;
+	c->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)c ^
+	    uv_hrtime() ^ 0x9e3779b97f4a7c15ull;
 	c->on_connect = cfg->on_connect;
 	c->on_disconnect = cfg->on_disconnect;
 	c->arg = cfg->arg;
