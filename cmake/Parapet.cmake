@@ -82,7 +82,9 @@ endfunction()
 # The source defines LLVMFuzzerTestOneInput(). With ENABLE_FUZZING it is a
 # libFuzzer binary; always, it is also linked with the deterministic driver
 # (tests/fuzz/driver.c) and run by ctest over tests/fuzz/corpus/<name>:
-# every seed, then its bit flips, byte flips and truncations.
+# every seed, then its bit flips, byte flips and truncations, and the
+# tokens of tests/fuzz/<name>.dict (if it exists) written over and into
+# it. libFuzzer runs take the same file: -dict=tests/fuzz/<name>.dict.
 function(parapet_fuzz)
 	cmake_parse_arguments(F "" "NAME" "SOURCES;LIBS" ${ARGN})
 	add_executable(${F_NAME}_pass ${F_SOURCES}
@@ -90,8 +92,13 @@ function(parapet_fuzz)
 	set_target_properties(${F_NAME}_pass PROPERTIES
 	    RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 	target_link_libraries(${F_NAME}_pass PRIVATE ${F_LIBS})
+	# A dictionary, if there is one: tests/fuzz/<name>.dict.
+	set(_dict ${CMAKE_SOURCE_DIR}/tests/fuzz/${F_NAME}.dict)
+	if(NOT EXISTS ${_dict})
+		set(_dict "")
+	endif()
 	add_test(NAME ${F_NAME} COMMAND ${F_NAME}_pass
-	    ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${F_NAME})
+	    ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${F_NAME} ${_dict})
 	set_tests_properties(${F_NAME} PROPERTIES TIMEOUT 300 LABELS "fuzz")
 	if(ENABLE_FUZZING)
 		add_executable(${F_NAME} ${F_SOURCES})
