@@ -10,6 +10,8 @@
  * enum descriptor and fails for any value without a row.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "bus_msg.h"
@@ -234,7 +236,528 @@ region_info_reply_valid(const ProtobufCMessage *msg)
 
 /* ---- keyd.proto validators ---- */
 
+/*
+ * What ipsecd implements (servers/keyd/pfkey_dispatch.c keyd_algs[]):
+ * key bytes per algorithm number, salt included for the AEADs. The
+ * numbers are PF_KEY's (libclient/pfkeyv2.h, Linux numbering).
+ */
+struct sa_alg_rule {
+	uint32_t	id;
+	uint32_t	key_bytes;
+	bool		aead;
+};
+static const struct sa_alg_rule sa_auth_algs[] = {
+	{ 5, 32, false },	/* SADB_X_AALG_SHA2_256HMAC */
+	{ 7, 64, false },	/* SADB_X_AALG_SHA2_512HMAC */
+};
+static const struct sa_alg_rule sa_enc_algs[] = {
+	{ 11, 0, false },	/* SADB_EALG_NULL */
+	{ 20, 36, true },	/* SADB_X_EALG_AES_GCM_ICV16: 32 + 4 salt */
+	{ 25, 36, true },	/* PARAPET_SADB_X_EALG_CHACHA20POLY1305 */
+};
+
+static const struct sa_alg_rule *
+sa_alg_find(const struct sa_alg_rule *t, size_t n, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].id == id)
+			return &t[i];
+	return NULL;
+}
+
+/* An address: family and length agree; absent (UNSPEC, empty) if opt. */
+static bool
+sa_addr_ok(const Parapet__SaAddr *a, bool optional)
+{
+	if (a == NULL)
+		return optional;
+	switch (a->family) {
+	case PARAPET__SA_FAMILY__SA_FAMILY_INET:
+		return a->addr.len == 4;
+	case PARAPET__SA_FAMILY__SA_FAMILY_INET6:
+		return a->addr.len == 16;
+	case PARAPET__SA_FAMILY__SA_FAMILY_UNSPEC:
+		return optional && a->addr.len == 0;
+	default:
+		return false;
+	}
+}
+
+static bool
+sa_addr_present(const Parapet__SaAddr *a)
+{
+	return a != NULL && a->family != PARAPET__SA_FAMILY__SA_FAMILY_UNSPEC;
+}
+
+static bool
+sa_proto_ok(Parapet__SaProto p)
+{
+	return p == PARAPET__SA_PROTO__SA_PROTO_ESP ||
+	    p == PARAPET__SA_PROTO__SA_PROTO_AH;
+}
+
+/* Algorithms and key lengths of an SA (keys absent on DELETE). */
+static int
+sa_algs_valid(const Parapet__Sa *s, bool keys)
+{
+	const struct sa_alg_rule *aa = NULL, *ea = NULL;
+
+	if (s->auth_alg != 0 && (aa = sa_alg_find(sa_auth_algs,
+	    nitems(sa_auth_algs), s->auth_alg)) == NULL)
+		return -EINVAL;
+	if (s->proto == PARAPET__SA_PROTO__SA_PROTO_AH) {
+		if (aa == NULL || s->enc_alg != 0 || s->enc_key.len != 0)
+			return -EINVAL;
+	} else {
+		if ((ea = sa_alg_find(sa_enc_algs, nitems(sa_enc_algs),
+		    s->enc_alg)) == NULL)
+			return -EINVAL;
+		if (ea->aead ? aa != NULL : (ea->key_bytes == 0 && aa == NULL))
+			return -EINVAL;
+	}
+	if (!keys)
+		return s->auth_key.len == 0 && s->enc_key.len == 0 ? 0 :
+		    -EINVAL;
+	if (s->auth_key.len != (aa != NULL ? aa->key_bytes : 0))
+		return -EINVAL;
+	if (s->enc_key.len != (ea != NULL ? ea->key_bytes : 0))
+		return -EINVAL;
+	return 0;
+}
+
+static int
+sa_valid(const Parapet__Sa *s, bool keys)
+{
+	if (s == NULL || s->generation == 0 || s->spi == 0 ||
+	    !sa_proto_ok(s->proto))
+		return -EINVAL;
+	if (!sa_addr_ok(s->src, false) || !sa_addr_ok(s->dst, false) ||
+	    s->src->family != s->dst->family)
+		return -EINVAL;
+	if (s->mode < PARAPET__SA_MODE__SA_MODE_TRANSPORT ||
+	    s->mode > PARAPET__SA_MODE__SA_MODE_BEET)
+		return -EINVAL;
+	if (s->state != PARAPET__SA_STATE__SA_STATE_MATURE &&
+	    s->state != PARAPET__SA_STATE__SA_STATE_DYING)
+		return -EINVAL;
+	if (s->padding < PARAPET__SA_PADDING__SA_PADDING_SEQUENTIAL ||
+	    s->padding > PARAPET__SA_PADDING__SA_PADDING_ZERO)
+		return -EINVAL;
+	if (s->replay_window > BUS_SA_REPLAY_MAX)
+		return -EINVAL;
+	if (s->nat_type < PARAPET__SA_NAT_TYPE__SA_NAT_NONE ||
+	    s->nat_type > PARAPET__SA_NAT_TYPE__SA_NAT_ESPINUDP)
+		return -EINVAL;
+	if (s->nat_sport > UINT16_MAX || s->nat_dport > UINT16_MAX)
+		return -EINVAL;
+	if (s->nat_type == PARAPET__SA_NAT_TYPE__SA_NAT_NONE &&
+	    (s->nat_sport != 0 || s->nat_dport != 0 ||
+	    sa_addr_present(s->nat_oa)))
+		return -EINVAL;
+	if (!sa_addr_ok(s->nat_oa, true))
+		return -EINVAL;
+	return sa_algs_valid(s, keys);
+}
+
+static int
+sa_change_event_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SaChangeEvent *m = BODY(Parapet__SaChangeEvent, msg);
+
+	switch (m->change) {
+	case PARAPET__SA_CHANGE__SA_CHANGE_INSTALL:
+	case PARAPET__SA_CHANGE__SA_CHANGE_UPDATE:
+		if (m->reason != PARAPET__SA_DELETE_REASON__SA_DELETE_UNSPEC)
+			return -EINVAL;
+		return sa_valid(m->sa, true);
+	case PARAPET__SA_CHANGE__SA_CHANGE_DELETE:
+		if (m->reason < PARAPET__SA_DELETE_REASON__SA_DELETE_REQUEST ||
+		    m->reason > PARAPET__SA_DELETE_REASON__SA_DELETE_EXPIRED)
+			return -EINVAL;
+		return sa_valid(m->sa, false);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+sa_sync_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SaSyncRequest *m = BODY(Parapet__SaSyncRequest, msg);
+
+	return m->max >= 1 && m->max <= BUS_SA_SYNC_MAX ? 0 : -EINVAL;
+}
+
+static int
+sa_sync_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SaSyncReply *m = BODY(Parapet__SaSyncReply, msg);
+	size_t i;
+
+	if (m->n_sas > BUS_SA_SYNC_MAX || (m->n_sas != 0 && m->sas == NULL))
+		return -EINVAL;
+	if (m->done != (m->cursor == 0))
+		return -EINVAL;
+	for (i = 0; i < m->n_sas; i++)
+		if (sa_valid(m->sas[i], true) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int
+sa_usage_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SaUsageRequest *m = BODY(Parapet__SaUsageRequest, msg);
+	const Parapet__SaUsage *u;
+	size_t i;
+
+	if (m->n_usage > BUS_SA_USAGE_MAX ||
+	    (m->n_usage != 0 && m->usage == NULL))
+		return -EINVAL;
+	for (i = 0; i < m->n_usage; i++) {
+		if ((u = m->usage[i]) == NULL || u->generation == 0 ||
+		    u->spi == 0 || !sa_proto_ok(u->proto) ||
+		    !sa_addr_ok(u->dst, false))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static bool
+prefix_ok(const Parapet__SaAddr *a, uint32_t plen)
+{
+	if (!sa_addr_present(a))
+		return plen == 0;
+	return plen <= (a->family == PARAPET__SA_FAMILY__SA_FAMILY_INET ?
+	    32u : 128u);
+}
+
+static int
+acquire_selector_valid(const Parapet__AcquireSelector *s)
+{
+	if (s == NULL)
+		return 0;
+	if (!sa_addr_ok(s->src, true) || !sa_addr_ok(s->dst, true))
+		return -EINVAL;
+	if (sa_addr_present(s->src) && sa_addr_present(s->dst) &&
+	    s->src->family != s->dst->family)
+		return -EINVAL;
+	if (!prefix_ok(s->src, s->src_prefixlen) ||
+	    !prefix_ok(s->dst, s->dst_prefixlen))
+		return -EINVAL;
+	if (s->ulproto > UINT8_MAX || s->sport > UINT16_MAX ||
+	    s->dport > UINT16_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+acquire_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__AcquireRequest *m = BODY(Parapet__AcquireRequest, msg);
+
+	if (m->dir < PARAPET__ACQUIRE_DIR__ACQUIRE_DIR_IN ||
+	    m->dir > PARAPET__ACQUIRE_DIR__ACQUIRE_DIR_FWD)
+		return -EINVAL;
+	if (!sa_proto_ok(m->proto))
+		return -EINVAL;
+	if (m->mode != PARAPET__SA_MODE__SA_MODE_TRANSPORT &&
+	    m->mode != PARAPET__SA_MODE__SA_MODE_TUNNEL)
+		return -EINVAL;
+	if (!sa_addr_ok(m->src, false) || !sa_addr_ok(m->dst, false) ||
+	    m->src->family != m->dst->family)
+		return -EINVAL;
+	return acquire_selector_valid(m->selector);
+}
+
+static int
+acquire_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__AcquireReply *m = BODY(Parapet__AcquireReply, msg);
+
+	switch (m->status) {
+	case PARAPET__ACQUIRE_STATUS__ACQUIRE_STATUS_SENT:
+	case PARAPET__ACQUIRE_STATUS__ACQUIRE_STATUS_PENDING:
+		return m->seq != 0 ? 0 : -EINVAL;
+	case PARAPET__ACQUIRE_STATUS__ACQUIRE_STATUS_SA_EXISTS:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+acquire_done_event_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__AcquireDoneEvent *m =
+	    BODY(Parapet__AcquireDoneEvent, msg);
+
+	if (m->seq == 0 || m->error > 4095)
+		return -EINVAL;
+	if (m->result < PARAPET__ACQUIRE_RESULT__ACQUIRE_RESULT_INSTALLED ||
+	    m->result > PARAPET__ACQUIRE_RESULT__ACQUIRE_RESULT_TIMEOUT)
+		return -EINVAL;
+	return (m->error != 0) ==
+	    (m->result == PARAPET__ACQUIRE_RESULT__ACQUIRE_RESULT_REFUSED) ?
+	    0 : -EINVAL;
+}
+
 /* ---- policyd.proto validators ---- */
+
+#define SPD_PFKEY_MSG_MAX	65536	/* one sadb_msg (PFKEY_MSG_MAX_BYTES) */
+#define SPD_PFKEY_OUT_MAX	4	/* messages in one SpdPfkeyReply */
+#define SPD_PAGE_MSGS_MAX	1024	/* SpdDumpRequest.max, reply msgs */
+#define SPD_SNAP_PAGE_MAX	512	/* policies in one snapshot page */
+#define SPD_REQS_MAX		6	/* Linux XFRM_MAX_DEPTH */
+#define SYSCTL_NAME_MAX		64
+#define SYSCTL_VARS_MAX		64
+
+/* A PF_KEY datagram: at least a sadb_msg (16 bytes), whole words. */
+static bool
+pfkey_bytes_ok(const ProtobufCBinaryData *b)
+{
+	return b->len >= 16 && b->len <= SPD_PFKEY_MSG_MAX && b->len % 8 == 0;
+}
+
+static int
+spd_pfkey_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SpdPfkeyRequest *m = BODY(Parapet__SpdPfkeyRequest, msg);
+
+	return pfkey_bytes_ok(&m->msg) ? 0 : -EINVAL;
+}
+
+static int
+spd_pfkey_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SpdPfkeyReply *m = BODY(Parapet__SpdPfkeyReply, msg);
+	size_t i;
+
+	if (m->error > 255 || m->n_out > SPD_PFKEY_OUT_MAX ||
+	    (m->error != 0 && m->n_out != 0) ||
+	    (m->n_out != 0 && m->out == NULL))
+		return -EINVAL;
+	for (i = 0; i < m->n_out; i++)
+		if (m->out[i] == NULL ||
+		    (m->out[i]->dest != PARAPET__SPD_DEST__SPD_DEST_ONE &&
+		    m->out[i]->dest != PARAPET__SPD_DEST__SPD_DEST_ALL) ||
+		    !pfkey_bytes_ok(&m->out[i]->msg))
+			return -EINVAL;
+	return 0;
+}
+
+static int
+spd_dump_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SpdDumpRequest *m = BODY(Parapet__SpdDumpRequest, msg);
+
+	if (m->max > SPD_PAGE_MSGS_MAX)
+		return -EINVAL;
+	/* Opening a dump carries the request; continuing does not. */
+	if (m->cursor == 0)
+		return m->max != 0 && pfkey_bytes_ok(&m->msg) ? 0 : -EINVAL;
+	return m->msg.len == 0 ? 0 : -EINVAL;
+}
+
+static int
+spd_dump_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SpdDumpReply *m = BODY(Parapet__SpdDumpReply, msg);
+	size_t i;
+
+	if (m->error > 255 || m->n_msgs > SPD_PAGE_MSGS_MAX ||
+	    (m->n_msgs != 0 && m->msgs == NULL))
+		return -EINVAL;
+	if (m->error != 0 && (m->n_msgs != 0 || m->done))
+		return -EINVAL;
+	if (m->done != (m->cursor == 0) && m->error == 0)
+		return -EINVAL;
+	for (i = 0; i < m->n_msgs; i++)
+		if (!pfkey_bytes_ok(&m->msgs[i]))
+			return -EINVAL;
+	return 0;
+}
+
+static bool
+addr_ok(uint32_t family, const ProtobufCBinaryData *a, uint32_t plen)
+{
+	if (family == AF_INET)
+		return a->len == 4 && plen <= 32;
+	if (family == AF_INET6)
+		return a->len == 16 && plen <= 128;
+	return false;
+}
+
+static int
+spd_ipsec_request_valid(const Parapet__SpdIpsecRequest *r, uint32_t family)
+{
+	(void)family;
+	if (r == NULL)
+		return -EINVAL;
+	if (r->proto != IPPROTO_ESP && r->proto != IPPROTO_AH &&
+	    r->proto != IPPROTO_COMP)
+		return -EINVAL;
+	if (r->mode != 1 && r->mode != 2)	/* transport, tunnel */
+		return -EINVAL;
+	if (r->level > 3)			/* default .. unique */
+		return -EINVAL;
+	if (r->family == 0)
+		return r->mode == 1 && r->tsrc.len == 0 && r->tdst.len == 0 ?
+		    0 : -EINVAL;
+	if (!addr_ok(r->family, &r->tsrc, 0) ||
+	    !addr_ok(r->family, &r->tdst, 0))
+		return -EINVAL;
+	return 0;
+}
+
+static int
+spd_policy_valid(const Parapet__SpdPolicy *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return -EINVAL;
+	if ((p->id & 7) != p->dir - 1 || p->id == 0)
+		return -EINVAL;
+	if (p->dir < 1 || p->dir > 3 || p->action > 2)
+		return -EINVAL;
+	if (!addr_ok(p->family, &p->src, p->src_plen) ||
+	    !addr_ok(p->family, &p->dst, p->dst_plen))
+		return -EINVAL;
+	if (p->proto > 255 || p->sport > 65535 || p->dport > 65535)
+		return -EINVAL;
+	if (p->n_reqs > SPD_REQS_MAX || (p->n_reqs != 0 && p->reqs == NULL) ||
+	    (p->n_reqs != 0 && p->action != 2))
+		return -EINVAL;
+	for (i = 0; i < p->n_reqs; i++)
+		if (spd_ipsec_request_valid(p->reqs[i], p->family) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int
+spd_snapshot_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SpdSnapshotRequest *m =
+	    BODY(Parapet__SpdSnapshotRequest, msg);
+
+	return m->max >= 1 && m->max <= SPD_SNAP_PAGE_MAX ? 0 : -EINVAL;
+}
+
+static int
+spd_snapshot_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SpdSnapshotReply *m =
+	    BODY(Parapet__SpdSnapshotReply, msg);
+	size_t i;
+
+	if (m->n_policies > SPD_SNAP_PAGE_MAX ||
+	    (m->n_policies != 0 && m->policies == NULL) ||
+	    m->done != (m->cursor == 0))
+		return -EINVAL;
+	for (i = 0; i < m->n_policies; i++)
+		if (spd_policy_valid(m->policies[i]) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int
+spd_change_event_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SpdChangeEvent *m = BODY(Parapet__SpdChangeEvent, msg);
+
+	switch (m->op) {
+	case PARAPET__SPD_OP__SPD_OP_ADD:
+	case PARAPET__SPD_OP__SPD_OP_UPDATE:
+		return spd_policy_valid(m->policy);
+	case PARAPET__SPD_OP__SPD_OP_DELETE:
+		return m->policy == NULL && m->id != 0 ? 0 : -EINVAL;
+	case PARAPET__SPD_OP__SPD_OP_FLUSH:
+		return m->policy == NULL && m->dir <= 3 ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* net.inet.ipsec.dfbit: 1..64 characters of [a-z0-9_.], or "" (all). */
+static bool
+sysctl_name_ok(const char *s, bool empty_ok)
+{
+	size_t n;
+
+	if (s == NULL)
+		return false;
+	for (n = 0; s[n] != '\0'; n++) {
+		char ch = s[n];
+
+		if (n >= SYSCTL_NAME_MAX)
+			return false;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '_' || ch == '.'))
+			return false;
+	}
+	return n > 0 || empty_ok;
+}
+
+static int
+sysctl_var_valid(const Parapet__SysctlVar *v)
+{
+	if (v == NULL || !sysctl_name_ok(v->name, false))
+		return -EINVAL;
+	return v->min <= v->value && v->value <= v->max ? 0 : -EINVAL;
+}
+
+static int
+sysctl_get_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SysctlGetRequest *m =
+	    BODY(Parapet__SysctlGetRequest, msg);
+
+	return sysctl_name_ok(m->name, true) ? 0 : -EINVAL;
+}
+
+static int
+sysctl_get_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SysctlGetReply *m = BODY(Parapet__SysctlGetReply, msg);
+	size_t i;
+
+	if (m->n_vars > SYSCTL_VARS_MAX || (m->n_vars != 0 && m->vars == NULL))
+		return -EINVAL;
+	for (i = 0; i < m->n_vars; i++)
+		if (sysctl_var_valid(m->vars[i]) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int
+sysctl_set_request_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SysctlSetRequest *m =
+	    BODY(Parapet__SysctlSetRequest, msg);
+
+	/* The range is policyd's to check (-EINVAL from it). */
+	return sysctl_name_ok(m->name, false) ? 0 : -EINVAL;
+}
+
+static int
+sysctl_set_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SysctlSetReply *m = BODY(Parapet__SysctlSetReply, msg);
+
+	return sysctl_var_valid(m->var);
+}
+
+static int
+sysctl_change_event_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SysctlChangeEvent *m =
+	    BODY(Parapet__SysctlChangeEvent, msg);
+
+	return sysctl_name_ok(m->name, false) ? 0 : -EINVAL;
+}
 
 /* ---- ipsecd.proto validators ---- */
 
@@ -286,7 +809,47 @@ static const struct bus_msgtype msgtypes[] = {
 	ROW(SHUTDOWN_REPLY, "ShutdownReply", shutdown_reply,
 	    NULL, REP, 0),
 	/* keyd.proto (100-199) */
+	ROW(SA_CHANGE_EVENT, "SaChangeEvent", sa_change_event,
+	    sa_change_event_valid, EVT, 0),
+	ROW(SA_SYNC_REQUEST, "SaSyncRequest", sa_sync_request,
+	    sa_sync_request_valid, REQ, T(SA_SYNC_REPLY)),
+	ROW(SA_SYNC_REPLY, "SaSyncReply", sa_sync_reply,
+	    sa_sync_reply_valid, REP, 0),
+	ROW(SA_USAGE_REQUEST, "SaUsageRequest", sa_usage_request,
+	    sa_usage_request_valid, REQ, T(SA_USAGE_REPLY)),
+	ROW(SA_USAGE_REPLY, "SaUsageReply", sa_usage_reply,
+	    NULL, REP, 0),
+	ROW(ACQUIRE_REQUEST, "AcquireRequest", acquire_request,
+	    acquire_request_valid, REQ, T(ACQUIRE_REPLY)),
+	ROW(ACQUIRE_REPLY, "AcquireReply", acquire_reply,
+	    acquire_reply_valid, REP, 0),
+	ROW(ACQUIRE_DONE_EVENT, "AcquireDoneEvent", acquire_done_event,
+	    acquire_done_event_valid, EVT, 0),
 	/* policyd.proto (200-299) */
+	ROW(SPD_PFKEY_REQUEST, "SpdPfkeyRequest", spd_pfkey_request,
+	    spd_pfkey_request_valid, REQ, T(SPD_PFKEY_REPLY)),
+	ROW(SPD_PFKEY_REPLY, "SpdPfkeyReply", spd_pfkey_reply,
+	    spd_pfkey_reply_valid, REP, 0),
+	ROW(SPD_DUMP_REQUEST, "SpdDumpRequest", spd_dump_request,
+	    spd_dump_request_valid, REQ, T(SPD_DUMP_REPLY)),
+	ROW(SPD_DUMP_REPLY, "SpdDumpReply", spd_dump_reply,
+	    spd_dump_reply_valid, REP, 0),
+	ROW(SPD_SNAPSHOT_REQUEST, "SpdSnapshotRequest", spd_snapshot_request,
+	    spd_snapshot_request_valid, REQ, T(SPD_SNAPSHOT_REPLY)),
+	ROW(SPD_SNAPSHOT_REPLY, "SpdSnapshotReply", spd_snapshot_reply,
+	    spd_snapshot_reply_valid, REP, 0),
+	ROW(SPD_CHANGE_EVENT, "SpdChangeEvent", spd_change_event,
+	    spd_change_event_valid, EVT, 0),
+	ROW(SYSCTL_GET_REQUEST, "SysctlGetRequest", sysctl_get_request,
+	    sysctl_get_request_valid, REQ, T(SYSCTL_GET_REPLY)),
+	ROW(SYSCTL_GET_REPLY, "SysctlGetReply", sysctl_get_reply,
+	    sysctl_get_reply_valid, REP, 0),
+	ROW(SYSCTL_SET_REQUEST, "SysctlSetRequest", sysctl_set_request,
+	    sysctl_set_request_valid, REQ, T(SYSCTL_SET_REPLY)),
+	ROW(SYSCTL_SET_REPLY, "SysctlSetReply", sysctl_set_reply,
+	    sysctl_set_reply_valid, REP, 0),
+	ROW(SYSCTL_CHANGE_EVENT, "SysctlChangeEvent", sysctl_change_event,
+	    sysctl_change_event_valid, EVT, 0),
 	/* ipsecd.proto (300-399) */
 };
 /* tests/unit/common/test_frame.c checks that every MsgType has a row. */

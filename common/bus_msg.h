@@ -44,6 +44,10 @@ struct bus_msgtype {
 #define BUS_SERVERS_MAX		64	/* servers in one StatusReply */
 #define BUS_UUID_BYTES		16	/* RegionInfo.uuid */
 #define BUS_DIGEST_BYTES	16	/* RegionInfo.digest: 0 or this */
+/* keyd.proto */
+#define BUS_SA_SYNC_MAX		256	/* SAs in one SaSyncReply */
+#define BUS_SA_USAGE_MAX	1024	/* entries in one SaUsageRequest */
+#define BUS_SA_REPLAY_MAX	4096	/* Sa.replay_window, packets */
 
 /* NULL if the type is unknown. */
 const struct bus_msgtype *bus_msgtype_get(uint32_t type);

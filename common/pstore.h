@@ -82,7 +82,7 @@ int	pstore_put(struct pstore *, uint32_t *handle, const void *data,
  */
 void	*pstore_hot(struct pstore *, uint32_t handle, size_t *len);
 /* Free a record. -EINVAL if it is not live. */
-int	pstore_del(struct pstore *, uint32_t handle) MUST_CHECK;
+int	pstore_del(struct pstore *, uint32_t handle);
 /* Free every record (FLUSH). */
 void	pstore_clear(struct pstore *);
 

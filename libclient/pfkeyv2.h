@@ -345,6 +345,13 @@ struct pp_sadb_x_filter {
 #define PARAPET_SADB_X_EALG_CAMELLIACBC		22
 #define PARAPET_SADB_X_EALG_NULL_AES_GMAC	23
 #define PARAPET_SADB_X_EALG_SM4CBC		24
+/*
+ * ChaCha20-Poly1305 (RFC 7634): Linux defines no PF_KEY number and the
+ * BSDs' numbers (OpenBSD 22, KAME/Darwin 14) collide with Linux ones.
+ * Parapet's own: 25, the next free Linux number, as proposed for Linux
+ * (netdev, "xfrm: add SADB_X_EALG_CHACHA20_POLY1305"). Key: 256 + 32 salt.
+ */
+#define PARAPET_SADB_X_EALG_CHACHA20POLY1305	25
 #define PARAPET_SADB_EALG_MAX			253
 #define PARAPET_SADB_X_EALG_SERPENTCBC		252
 #define PARAPET_SADB_X_EALG_TWOFISHCBC		253

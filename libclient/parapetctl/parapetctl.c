@@ -7,10 +7,16 @@
  *     counters NAME   its counters, one "name value" per line
  *     regions NAME    the regions a server attached (inode, uuid, digest)
  *     shutdown        stop parapetd and every server
+ *     sysctl NAME | NAME=VALUE | -a
+ *                     policyd's variables, as sysctl(8): "name = value";
+ *                     a set prints "name: old -> new"
  *
  * Exit status: 0 done (status: and every server is ready); 1 the request
  * failed (error reply, no such server); 2 usage; 3 the bus could not be
  * reached in time; 4 no reply in time; 5 status: some server not ready.
+ * sysctl: 1 also for an unknown variable or a value out of its range
+ * (policyd refuses it), 2 for a malformed name or a value that is not an
+ * integer (nothing is sent).
  *
  * Replies are untrusted in principle; the bus has checked each against its
  * validator (names, lengths, enum ranges) before it reaches us, and we only
@@ -53,6 +59,10 @@ struct command {
 };
 
 struct ctl {
+	/* sysctl: the variable ("" for -a), and the value to set. */
+	const char		*var;
+	bool			 set;
+	long long		 value;
 	uv_loop_t		 loop;
 	uv_timer_t		 timer;
 	struct bus_client	*bus;
@@ -227,6 +237,26 @@ print_shutdown(struct ctl *c, const struct bus_msg *m)
 	printf("parapetd is stopping\n");
 }
 
+static void
+print_sysctl(struct ctl *c, const struct bus_msg *m)
+{
+	const Parapet__SysctlGetReply *g;
+	const Parapet__SysctlSetReply *r;
+	size_t i;
+
+	(void)c;
+	if (m->type == PARAPET__MSG_TYPE__MSG_SYSCTL_SET_REPLY) {
+		r = (const Parapet__SysctlSetReply *)(const void *)m->body;
+		printf("%s: %lld -> %lld\n", r->var->name, (long long)r->old,
+		    (long long)r->var->value);
+		return;
+	}
+	g = (const Parapet__SysctlGetReply *)(const void *)m->body;
+	for (i = 0; i < g->n_vars; i++)
+		printf("%s = %lld\n", g->vars[i]->name,
+		    (long long)g->vars[i]->value);
+}
+
 static const struct command commands[] = {
 	{ "status", false, PARAPET__MSG_TYPE__MSG_STATUS_REQUEST,
 	  print_status },
@@ -237,6 +267,8 @@ static const struct command commands[] = {
 	  print_regions },
 	{ "shutdown", false, PARAPET__MSG_TYPE__MSG_SHUTDOWN_REQUEST,
 	  print_shutdown },
+	{ "sysctl", true, PARAPET__MSG_TYPE__MSG_SYSCTL_GET_REQUEST,
+	  print_sysctl },
 };
 
 static void
@@ -260,10 +292,17 @@ on_reply(struct bus_client *bc, int error, const struct bus_msg *reply,
 	if (c->done)
 		return;
 	if (error != 0) {
-		fprintf(stderr, "parapetctl: %s %s: %s\n", c->cmd->name,
-		    c->target != NULL ? c->target : "",
-		    error == -EHOSTUNREACH ? "no such peer on the bus" :
-		    strerror(-error));
+		if (c->var != NULL)
+			fprintf(stderr, "parapetctl: sysctl: %s: %s\n",
+			    c->target, error == -ENOENT ? "no such variable" :
+			    error == -EINVAL ? "value out of range" :
+			    error == -EHOSTUNREACH ? "policyd is not on the bus" :
+			    strerror(-error));
+		else
+			fprintf(stderr, "parapetctl: %s %s: %s\n",
+			    c->cmd->name, c->target != NULL ? c->target : "",
+			    error == -EHOSTUNREACH ? "no such peer on the bus" :
+			    strerror(-error));
 		finish(c, error == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_FAILED);
 		return;
 	}
@@ -285,6 +324,9 @@ on_connect(struct bus_client *bc, void *arg)
 	Parapet__CountersRequest counters;
 	Parapet__RegionInfoRequest regions;
 	Parapet__ShutdownRequest shutdown;
+	Parapet__SysctlGetRequest sget;
+	Parapet__SysctlSetRequest sset;
+	uint32_t type = c->cmd->type;
 	const ProtobufCMessage *body;
 	int error;
 
@@ -308,6 +350,21 @@ on_connect(struct bus_client *bc, void *arg)
 		parapet__region_info_request__init(&regions);
 		body = &regions.base;
 		break;
+	case PARAPET__MSG_TYPE__MSG_SYSCTL_GET_REQUEST:
+		/* policyd's variables: "policyd" is the peer, not target. */
+		dst = "policyd";
+		if (c->set) {
+			parapet__sysctl_set_request__init(&sset);
+			sset.name = deconst(c->var);
+			sset.value = c->value;
+			body = &sset.base;
+			type = PARAPET__MSG_TYPE__MSG_SYSCTL_SET_REQUEST;
+		} else {
+			parapet__sysctl_get_request__init(&sget);
+			sget.name = deconst(c->var);
+			body = &sget.base;
+		}
+		break;
 	default:
 		parapet__shutdown_request__init(&shutdown);
 		body = &shutdown.base;
@@ -315,7 +372,7 @@ on_connect(struct bus_client *bc, void *arg)
 	}
 	uv_update_time(&c->loop);
 	c->sent_ms = uv_now(&c->loop);
-	if ((error = bus_request(bc, dst, c->cmd->type, body, 0, on_reply,
+	if ((error = bus_request(bc, dst, type, body, 0, on_reply,
 	    c)) != 0) {
 		fprintf(stderr, "parapetctl: %s: %s\n", c->cmd->name,
 		    strerror(-error));
@@ -339,12 +396,57 @@ on_timeout(uv_timer_t *t)
 	}
 }
 
+/*
+ * sysctl's argument: -a, NAME or NAME=VALUE. Names are [a-z0-9_.] (what
+ * the bus accepts); the value a decimal integer. 0 or -1 (said why).
+ */
+static char sysctl_name[128];
+
+static int
+sysctl_arg(struct ctl *c, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq != NULL ? (size_t)(eq - arg) : strlen(arg), i;
+	char *end;
+
+	c->target = arg;
+	if (strcmp(arg, "-a") == 0) {
+		c->var = "";
+		return 0;
+	}
+	if (n == 0 || n >= sizeof(sysctl_name))
+		goto bad_name;
+	for (i = 0; i < n; i++)
+		if (!((arg[i] >= 'a' && arg[i] <= 'z') ||
+		    (arg[i] >= '0' && arg[i] <= '9') || arg[i] == '_' ||
+		    arg[i] == '.'))
+			goto bad_name;
+	memcpy(sysctl_name, arg, n);
+	sysctl_name[n] = '\0';
+	c->var = sysctl_name;
+	if (eq == NULL)
+		return 0;
+	errno = 0;
+	c->value = strtoll(eq + 1, &end, 10);
+	if (eq[1] == '\0' || *end != '\0' || errno != 0) {
+		fprintf(stderr, "parapetctl: sysctl: %s: not an integer\n",
+		    eq + 1);
+		return -1;
+	}
+	c->set = true;
+	return 0;
+bad_name:
+	fprintf(stderr, "parapetctl: sysctl: bad name: %.*s\n", (int)n, arg);
+	return -1;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: parapetctl [-r RUNDIR | -s BUS_SOCKET] "
 	    "[-t TIMEOUT_MS] COMMAND\n"
 	    "  status | ping NAME | counters NAME | regions NAME | shutdown\n"
+	    "  sysctl NAME | sysctl NAME=VALUE | sysctl -a\n"
 	    "exit: 0 ok, 1 failed, 2 usage, 3 no bus, 4 timeout, "
 	    "5 not all servers ready\n");
 	exit(EXIT_USAGE);
@@ -361,7 +463,8 @@ main(int argc, char **argv)
 	size_t i;
 	int ch, error;
 
-	while ((ch = getopt(argc, argv, "r:s:t:")) != -1) {
+	/* "+": stop at the command ("sysctl -a" is the command's). */
+	while ((ch = getopt(argc, argv, "+r:s:t:")) != -1) {
 		switch (ch) {
 		case 'r':
 			run_dir = optarg;
@@ -388,7 +491,10 @@ main(int argc, char **argv)
 			c.cmd = &commands[i];
 	if (c.cmd == NULL || argc != (c.cmd->needs_target ? 2 : 1))
 		usage();
-	if (c.cmd->needs_target) {
+	if (c.cmd->type == PARAPET__MSG_TYPE__MSG_SYSCTL_GET_REQUEST) {
+		if (sysctl_arg(&c, argv[1]) != 0)
+			return EXIT_USAGE;
+	} else if (c.cmd->needs_target) {
 		c.target = argv[1];
 		if (!frame_name_ok(c.target)) {
 			fprintf(stderr, "parapetctl: bad name: %s\n", c.target);

@@ -246,6 +246,7 @@ fire_soft(struct sadb *db, struct sadb_sa *sa, enum sa_trigger why,
 {
 	sa->sa.state = SA_STATE_DYING;
 	sadb_reschedule(db, sa);
+	sadb_persist_changed(db, sa);
 	emit_event(emit, arg, SA_EVENT_SOFT, why, sa);
 }
 
@@ -291,6 +292,7 @@ sadb_use(struct sadb *db, struct sadb_sa *sa, uint64_t bytes,
 			fire_soft(db, sa, SA_TRIGGER_ALLOCATIONS, emit, arg);
 	}
 	*state_out = (enum sa_state)sa->sa.state;
+	sadb_persist_changed(db, sa);
 	return 0;
 }
 

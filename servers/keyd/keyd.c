@@ -27,12 +27,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
+#include "acquire.h"
+#include "keyd_bus.h"
 #include "keyd_pfkey.h"
 #include "log.h"
 #include "sadb.h"
+#include "sadb_store.h"
 #include "server.h"
 
 struct keyd {
@@ -42,6 +46,8 @@ struct keyd {
 	char			 path[256];
 	struct sadb		*db;
 	struct keyd_pfkey	*pfkey;
+	struct acquire_table	*acq;		/* outstanding ACQUIREs */
+	struct keyd_bus		*bus;		/* ipsecd (keyd_bus.h) */
 };
 
 static void *
@@ -87,12 +93,31 @@ pfkey_path(struct keyd *k)
 	return n < 0 || (size_t)n >= sizeof(k->path) ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * SA generations (sadb_sa_generation()) must never repeat, also across
+ * restarts, where a deleted SA's number is not in the store: start above
+ * the wall clock in ms << 16, which grows faster than any SADB creates
+ * SAs (65536 per ms) and fits 64 bits for millennia.
+ */
+static void
+generation_floor(struct sadb *db)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+		return;
+	sadb_generation_floor(db, ((uint64_t)ts.tv_sec * 1000 +
+	    (uint64_t)ts.tv_nsec / 1000000) << 16);
+}
+
 static int
 keyd_init(struct server *srv, void *arg)
 {
 	struct keyd *k = arg;
 	struct keyd_pfkey_cfg cfg;
 	struct sadb_limits lim;
+	struct sadb_store_stats st;
+	struct pstore *ps;
 	struct group *gr;
 	int error;
 
@@ -101,11 +126,29 @@ keyd_init(struct server *srv, void *arg)
 	lim.key_alloc.alloc = key_alloc;
 	lim.key_alloc.free = key_free;
 	randombytes_buf(lim.hash_seed, sizeof(lim.hash_seed));
+	/* With a store from the supervisor, every SA outlives keyd. */
+	if ((ps = server_store(srv)) != NULL)
+		lim.persist = (struct sadb_persist){ sadb_store_put,
+		    sadb_store_del, ps };
 	if ((error = sadb_create(&k->db, &lim)) != 0) {
 		log_warnx("sadb: %s", strerror(-error));
 		return -1;
 	}
 	sodium_memzero(lim.hash_seed, sizeof(lim.hash_seed));
+	if (ps != NULL) {
+		if ((error = sadb_store_load(k->db, ps, &st)) != 0) {
+			log_warnx("sadb: load the store: %s", strerror(-error));
+			goto fail;
+		}
+		log_info("sadb: %llu SAs restored from the store%s",
+		    (unsigned long long)st.restored, st.bad > 0 ?
+		    ", some records bad (deleted)" : "");
+		if (st.bad > 0)
+			log_warnx("sadb: %llu bad records deleted",
+			    (unsigned long long)st.bad);
+	} else
+		log_info("sadb: no store: SAs live in keyd's memory only");
+	generation_floor(k->db);
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (pfkey_path(k) != 0) {
@@ -124,14 +167,27 @@ keyd_init(struct server *srv, void *arg)
 		cfg.have_group = true;
 		cfg.gid = gr->gr_gid;
 	}
+	/* The bus side first: its hooks go into the PF_KEY core. */
+	if ((error = acquire_table_create(&k->acq, NULL)) != 0 ||
+	    (error = keyd_bus_start(&k->bus, srv, k->db, k->acq)) != 0) {
+		log_warnx("bus: %s", strerror(-error));
+		goto fail;
+	}
+	cfg.acq = k->acq;
+	cfg.hooks = keyd_bus_hooks(k->bus);
 	if ((error = keyd_pfkey_start(&k->pfkey, server_loop(srv), srv,
 	    &cfg)) != 0) {
 		log_warnx("pfkey: cannot listen on %s: %s", k->path,
 		    strerror(-error));
 		goto fail;
 	}
+	keyd_bus_attach(k->bus, k->pfkey);
 	return 0;
 fail:
+	keyd_bus_stop(k->bus);
+	k->bus = NULL;
+	acquire_table_destroy(k->acq);
+	k->acq = NULL;
 	sadb_destroy(k->db);
 	k->db = NULL;
 	return -1;
@@ -143,11 +199,16 @@ keyd_fini(struct server *srv, void *arg)
 	struct keyd *k = arg;
 
 	(void)srv;
-	/* Ends every DUMP cursor at once; handles close in the loop. */
+	/* Ends every DUMP and sync cursor at once; handles close in the
+	 * loop. */
+	keyd_bus_stop(k->bus);
+	k->bus = NULL;
 	keyd_pfkey_stop(k->pfkey);
 	k->pfkey = NULL;
 	sadb_destroy(k->db);
 	k->db = NULL;
+	acquire_table_destroy(k->acq);
+	k->acq = NULL;
 }
 
 /*

@@ -40,9 +40,11 @@
 
 #include "pfkey_dispatch.h"
 #include "keyd_pfkey.h"
+#include "keyd_spd.h"
 #include "log.h"
 #include "pfkey_build.h"
 #include "pfkey_msg.h"
+#include "preload/pfkey_sync.h"
 #include "server.h"
 
 #define BUDGET		64	/* datagrams or dump replies per wake-up */
@@ -74,6 +76,23 @@ struct conn {
 	struct sadb_cursor	 cur;
 	struct pfkey_hdr	 dump_hdr;
 	struct outmsg		*held;		/* the reply held back */
+	/* Sync mode for the preload library (block "sync mode" below). */
+	struct conn		*sync_peer;	/* main <-> side channel */
+	uint8_t			 sync_role;	/* SYNC_NONE, SYNC_MAIN, SYNC_SIDE */
+	uint8_t			 sync_err;	/* header refused: send()'s errno */
+	bool			 sync_held;	/* a handler took the MARK over */
+	bool			 sync_dump;	/* sync_dump_mark waits for the end */
+	uint8_t			 sync_cookie[PFKEY_SYNC_COOKIE_LEN];
+	uint8_t			 sync_cur[PFKEY_SYNC_LEN];	/* this datagram's */
+	uint8_t			 sync_dump_mark[PFKEY_SYNC_LEN];
+	/* X_SPD* with policyd (block "SPD relay" below): a request, and
+	 * an X_SPDDUMP, each with the sync MARK it owes. */
+	struct keyd_spd_req	*spd;
+	bool			 spd_mark_set;
+	uint8_t			 spd_mark[PFKEY_SYNC_LEN];
+	struct keyd_spd_req	*spd_dump;
+	bool			 spd_dump_mark_set;
+	uint8_t			 spd_dump_mark[PFKEY_SYNC_LEN];
 };
 
 struct ctr {
@@ -94,6 +113,7 @@ struct keyd_pfkey {
 	struct conn		*conns;
 	struct conn		*sender;	/* of the request being handled */
 	struct keyd_core	 core;
+	struct keyd_spd		*spd;		/* the SPD relay */
 	struct log_rl		 rl;
 	/* Counters. */
 	uint64_t		 n_conns;
@@ -160,6 +180,12 @@ rnd(void *buf, size_t len, void *arg)
 	(void)arg;
 	randombytes_buf(buf, len);
 }
+
+/* Sync mode for the preload library (block "sync mode" below). */
+enum { SYNC_NONE, SYNC_MAIN, SYNC_SIDE };
+static bool	sync_placeholder(struct conn *, const struct outmsg *);
+static void	sync_unlink(struct conn *);
+static void	sync_reject(struct conn *, enum pfkey_reject);
 
 /* ---- output ---- */
 
@@ -252,7 +278,8 @@ flush_queue(struct conn *c)
 	struct outmsg *m;
 
 	while ((m = c->qhead) != NULL && !c->dead) {
-		if (try_send(c, m->data, m->len) == 0)
+		if (!sync_placeholder(c, m) &&
+		    try_send(c, m->data, m->len) == 0)
 			return;
 		c->qhead = m->next;
 		if (c->qhead == NULL)
@@ -282,6 +309,8 @@ deliver(const struct keyd_out *o, void *arg)
 	struct conn *one = kp->sender, *c;
 
 	for (c = kp->conns; c != NULL; c = c->next) {
+		if (c->sync_role == SYNC_SIDE)
+			continue;	/* marks only */
 		if (c->cl.promisc)
 			send_copy(c, o->buf, o->len, true);
 		if (c == one)
@@ -441,6 +470,10 @@ conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	dump_stop(c);
+	sync_unlink(c);
+	keyd_spd_forget(kp->spd, c->spd);
+	keyd_spd_forget(kp->spd, c->spd_dump);
+	c->spd = c->spd_dump = NULL;
 	while ((m = c->qhead) != NULL) {
 		c->qhead = m->next;
 		out_free(m);
@@ -461,9 +494,9 @@ conn_rearm(struct conn *c)
 
 	if (c->dead)
 		return;
-	if (c->qn < QUEUE_PAUSE)
+	if (c->qn < QUEUE_PAUSE && c->spd == NULL)
 		ev |= UV_READABLE;
-	if (c->qhead != NULL || c->dumping)
+	if (c->qhead != NULL || c->dumping || keyd_spd_ready(c->spd_dump))
 		ev |= UV_WRITABLE;
 	if (ev != c->events) {
 		c->events = ev;
@@ -499,12 +532,16 @@ reject(struct keyd_pfkey *kp, struct conn *c, const struct pfkey_msg *m,
 	    pfkey_reject_replyable(why) && m->hdr.type <= PARAPET_SADB_MAX ?
 	    type_names[m->hdr.type] : "datagram", (int)c->pid,
 	    pfkey_reject_str(why));
+	sync_reject(c, why);
 	if (!pfkey_reject_replyable(why))
 		return;		/* a kernel fails the send() instead */
 	promisc_copy(kp, buf, len);
 	keyd_core_error(&kp->core, &m->hdr, pfkey_reject_errno(why), deliver,
 	    kp);
 }
+
+static bool	spd_relay(struct keyd_pfkey *, struct conn *,
+		    const struct pfkey_msg *, size_t);
 
 static void
 handle_datagram(struct keyd_pfkey *kp, struct conn *c, size_t n)
@@ -526,10 +563,14 @@ handle_datagram(struct keyd_pfkey *kp, struct conn *c, size_t n)
 	}
 	ctr_bump(kp, &kp->in[m.hdr.type], "pfkey.in.", type_names[m.hdr.type]);
 	promisc_copy(kp, kp->rbuf, n);
-	if (m.hdr.type == PARAPET_SADB_DUMP && c->dumping) {
+	if ((m.hdr.type == PARAPET_SADB_DUMP ||
+	    m.hdr.type == PARAPET_SADB_X_SPDDUMP) &&
+	    (c->dumping || c->spd_dump != NULL)) {
 		keyd_core_error(&kp->core, &m.hdr, EBUSY, deliver, kp);
 		return;		/* Linux: one dump at a time */
 	}
+	if (spd_relay(kp, c, &m, n))
+		return;		/* policyd's (block "SPD relay") */
 	keyd_core_request(&kp->core, &c->cl, &m, now_ms(kp), deliver, kp,
 	    &eff);
 	if (eff.dump) {
@@ -539,13 +580,254 @@ handle_datagram(struct keyd_pfkey *kp, struct conn *c, size_t n)
 	}
 }
 
+/*
+ * ---- sync mode ----
+ *
+ * For the preload library (libclient/preload/pfkey_sync.h): a client's
+ * main connection, paired by a cookie with its side channel, gets one
+ * MARK on the side channel per datagram handled, after the last reply
+ * to that datagram went into main's socket: at once when main's queue
+ * is empty, else as a placeholder in main's queue (flush_queue() sends
+ * it on when it reaches the head). A DUMP's MARK waits for the dump's
+ * end. A handler that answers later (the SPD relay) sets c->sync_held
+ * while handling, keeps a copy of c->sync_cur and passes it to
+ * sync_emit(c, copy) after its last reply to c. Connections that never
+ * say HELLO see nothing of this.
+ */
+
+static bool
+sync_is_hello(const uint8_t *buf, size_t n)
+{
+	return n == PFKEY_SYNC_LEN && buf[0] == PFKEY_SYNC_VERSION &&
+	    (buf[1] == PFKEY_SYNC_HELLO || buf[1] == PFKEY_SYNC_SIDE) &&
+	    memcmp(buf + PFKEY_SYNC_MAGIC_OFF, PFKEY_SYNC_MAGIC,
+	    sizeof(PFKEY_SYNC_MAGIC)) == 0;
+}
+
+/* The MARK of the datagram buf (n octets as received, maybe cut). */
+static void
+sync_mark_build(uint8_t *mark, const uint8_t *buf, size_t n)
+{
+	uint16_t words = PFKEY_SYNC_WORDS;
+
+	memset(mark, 0, PFKEY_SYNC_LEN);
+	mark[0] = PFKEY_SYNC_VERSION;
+	mark[1] = PFKEY_SYNC_MARK;
+	memcpy(mark + 4, &words, sizeof(words));
+	memcpy(mark + 8, PFKEY_SYNC_MARK_MAGIC, sizeof(PFKEY_SYNC_MARK_MAGIC));
+	memcpy(mark + PFKEY_SYNC_ECHO_OFF, buf,
+	    n < PFKEY_SYNC_ECHO_LEN ? n : PFKEY_SYNC_ECHO_LEN);
+}
+
+/* A MARK to c's side channel, after everything queued for c. */
+static void
+sync_emit(struct conn *c, const uint8_t *mark)
+{
+	struct outmsg *m;
+
+	if (c->sync_peer == NULL || c->dead)
+		return;
+	if (c->qhead == NULL) {
+		send_copy(c->sync_peer, mark, PFKEY_SYNC_LEN, false);
+		return;
+	}
+	if ((m = out_new(mark, PFKEY_SYNC_LEN)) == NULL) {
+		c->kp->n_dropped++;
+		return;
+	}
+	enqueue(c, m);
+}
+
+/*
+ * flush_queue(): true if m is a MARK's placeholder (nothing keyd sends
+ * a client starts with version 0xff), now sent on the side channel.
+ */
+static bool
+sync_placeholder(struct conn *c, const struct outmsg *m)
+{
+	if (c->sync_role != SYNC_MAIN || m->len != PFKEY_SYNC_LEN ||
+	    m->data[0] != PFKEY_SYNC_VERSION)
+		return false;
+	if (c->sync_peer != NULL)
+		send_copy(c->sync_peer, m->data, m->len, false);
+	return true;
+}
+
+static void
+sync_unlink(struct conn *c)
+{
+	if (c->sync_peer != NULL)
+		c->sync_peer->sync_peer = NULL;
+	c->sync_peer = NULL;
+}
+
+/* A refused header has no reply: the MARK carries the send() errno. */
+static void
+sync_reject(struct conn *c, enum pfkey_reject why)
+{
+	if (!pfkey_reject_replyable(why))
+		c->sync_err = (uint8_t)pfkey_reject_errno(why);
+}
+
+/* SIDE: c is a side channel; HELLO: pair c with the side channel. */
+static void
+sync_hello(struct keyd_pfkey *kp, struct conn *c, const uint8_t *buf)
+{
+	const uint8_t *cookie = buf + PFKEY_SYNC_COOKIE_OFF;
+	uint8_t mark[PFKEY_SYNC_LEN];
+	struct conn *s;
+
+	if (c->sync_role != SYNC_NONE)
+		return;
+	sync_mark_build(mark, buf, PFKEY_SYNC_LEN);
+	if (buf[1] == PFKEY_SYNC_SIDE) {
+		c->sync_role = SYNC_SIDE;
+		memcpy(c->sync_cookie, cookie, PFKEY_SYNC_COOKIE_LEN);
+		send_copy(c, mark, sizeof(mark), false);
+		return;
+	}
+	for (s = kp->conns; s != NULL; s = s->next)
+		if (s->sync_role == SYNC_SIDE && s->sync_peer == NULL &&
+		    !s->dead && s->pid == c->pid && memcmp(s->sync_cookie,
+		    cookie, PFKEY_SYNC_COOKIE_LEN) == 0)
+			break;
+	if (s == NULL) {
+		log_rl_warnx(&kp->rl, "pfkey: sync hello from pid %d names "
+		    "no side channel", (int)c->pid);
+		return;
+	}
+	c->sync_role = SYNC_MAIN;
+	c->sync_peer = s;
+	s->sync_peer = c;
+	sync_emit(c, mark);
+}
+
+/* conn_read(): handle one datagram, then its MARK in sync mode. */
+static void
+sync_datagram(struct keyd_pfkey *kp, struct conn *c, size_t n)
+{
+	bool dumping = c->dumping;
+
+	if (sync_is_hello(kp->rbuf, n)) {
+		sync_hello(kp, c, kp->rbuf);
+		return;
+	}
+	c->sync_err = 0;
+	c->sync_held = false;
+	if (c->sync_role == SYNC_MAIN)
+		sync_mark_build(c->sync_cur, kp->rbuf, n);
+	handle_datagram(kp, c, n);
+	if (c->sync_role != SYNC_MAIN || c->sync_held)
+		return;
+	c->sync_cur[2] = c->sync_err;
+	if (!dumping && c->dumping) {
+		memcpy(c->sync_dump_mark, c->sync_cur, PFKEY_SYNC_LEN);
+		c->sync_dump = true;
+	} else
+		sync_emit(c, c->sync_cur);
+}
+
+/* on_conn(): a dump that ended (or stopped) sends its MARK now. */
+static void
+sync_dump_done(struct conn *c)
+{
+	if (!c->sync_dump || c->dumping)
+		return;
+	c->sync_dump = false;
+	sync_emit(c, c->sync_dump_mark);
+}
+
+/*
+ * ---- SPD relay ----
+ *
+ * X_SPD* messages are policyd's (keyd_spd.h): relayed over the bus, the
+ * answers delivered here with the usual rules. While a connection's
+ * request is with policyd the connection is not read (its replies keep
+ * their order); an X_SPDDUMP does not stop reading (as DUMP: requests
+ * are served between its messages). In sync mode each MARK waits for
+ * its answer, a dump's for the dump's end.
+ */
+
+static void
+spd_deliver(void *arg, void *conn, bool all, const uint8_t *buf, size_t len,
+    uint8_t type)
+{
+	struct keyd_pfkey *kp = arg;
+	struct keyd_out o = { all ? KEYD_DEST_ALL : KEYD_DEST_ONE, 0, type,
+	    buf, len };
+	struct conn *saved = kp->sender;
+
+	kp->sender = conn;
+	deliver(&o, kp);
+	kp->sender = saved;
+}
+
+static bool
+spd_writable(void *arg, void *conn)
+{
+	struct conn *c = conn;
+
+	(void)arg;
+	return !c->dead && c->qhead == NULL;
+}
+
+static void
+spd_done(void *arg, void *conn, const struct keyd_spd_req *req,
+    bool finished)
+{
+	struct keyd_pfkey *kp = arg;
+	struct conn *c = conn;
+
+	if (finished && req == c->spd) {
+		c->spd = NULL;
+		if (c->spd_mark_set) {
+			c->spd_mark_set = false;
+			sync_emit(c, c->spd_mark);
+		}
+	} else if (finished && req == c->spd_dump) {
+		c->spd_dump = NULL;
+		if (c->spd_dump_mark_set) {
+			c->spd_dump_mark_set = false;
+			sync_emit(c, c->spd_dump_mark);
+		}
+	}
+	sweep(kp);
+}
+
+static bool
+spd_relay(struct keyd_pfkey *kp, struct conn *c, const struct pfkey_msg *m,
+    size_t n)
+{
+	bool dump = m->hdr.type == PARAPET_SADB_X_SPDDUMP;
+	int error = EAGAIN;
+
+	if (!keyd_spd_type(m->hdr.type))
+		return false;
+	if (kp->spd == NULL || (error = keyd_spd_relay(kp->spd, c, m,
+	    kp->rbuf, n, dump ? &c->spd_dump : &c->spd)) != 0) {
+		keyd_core_error(&kp->core, &m->hdr, error, deliver, kp);
+		return true;
+	}
+	if (c->sync_role == SYNC_MAIN) {
+		c->sync_held = true;
+		memcpy(dump ? c->spd_dump_mark : c->spd_mark, c->sync_cur,
+		    PFKEY_SYNC_LEN);
+		if (dump)
+			c->spd_dump_mark_set = true;
+		else
+			c->spd_mark_set = true;
+	}
+	return true;
+}
+
 static void
 conn_read(struct keyd_pfkey *kp, struct conn *c)
 {
 	unsigned int budget = BUDGET;
 	ssize_t n;
 
-	while (budget-- > 0 && !c->dead && c->qn < QUEUE_PAUSE) {
+	while (budget-- > 0 && !c->dead && c->qn < QUEUE_PAUSE &&
+	    c->spd == NULL) {
 		n = recv(c->fd, kp->rbuf, sizeof(kp->rbuf),
 		    MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
@@ -561,7 +843,7 @@ conn_read(struct keyd_pfkey *kp, struct conn *c)
 			return;
 		}
 		kp->sender = c;
-		handle_datagram(kp, c, (size_t)n);
+		sync_datagram(kp, c, (size_t)n);
 		kp->sender = NULL;
 		/* The datagram may hold keys. */
 		sodium_memzero(kp->rbuf, (size_t)n < sizeof(kp->rbuf) ?
@@ -580,12 +862,15 @@ on_conn(uv_poll_t *h, int status, int events)
 	if (!c->dead && (events & UV_WRITABLE) != 0) {
 		flush_queue(c);
 		dump_pump(c);
+		keyd_spd_pump(kp->spd, c->spd_dump);
 	}
 	if (!c->dead && (events & UV_READABLE) != 0)
 		conn_read(kp, c);
 	/* A dump may have started: give it its first step. */
 	if (!c->dead && c->dumping && c->qhead == NULL)
 		dump_pump(c);
+	if (!c->dead)
+		sync_dump_done(c);
 	sweep(kp);
 	arm_timer(kp);
 }
@@ -779,6 +1064,8 @@ keyd_pfkey_start(struct keyd_pfkey **out, uv_loop_t *loop, struct server *srv,
 	kp->lfd = -1;
 	snprintf(kp->path, sizeof(kp->path), "%s", cfg->path);
 	keyd_core_init(&kp->core, cfg->db, rnd, NULL, cfg->have_aes);
+	kp->core.acq = cfg->acq;
+	kp->core.hooks = cfg->hooks;
 	if ((error = listen_on(kp)) != 0) {
 		free(kp);
 		return error;
@@ -803,6 +1090,14 @@ keyd_pfkey_start(struct keyd_pfkey **out, uv_loop_t *loop, struct server *srv,
 	    server_counter_add(srv, "pfkey.dropped", &kp->n_dropped) != 0 ||
 	    server_counter_add(srv, "pfkey.expires", &kp->n_expire) != 0)
 		log_warnx("pfkey: cannot register counters");
+	{
+		/* The SPD relay; without it X_SPD* answer EAGAIN. */
+		struct keyd_spd_ops ops = { spd_deliver, spd_writable,
+		    spd_done, kp };
+
+		if (keyd_spd_create(&kp->spd, server_bus(srv), &ops) != 0)
+			log_warnx("pfkey: no memory for the SPD relay");
+	}
 	log_info("pfkey: listening on %s", kp->path);
 	*out = kp;
 	return 0;
@@ -825,8 +1120,57 @@ keyd_pfkey_stop(struct keyd_pfkey *kp)
 	kp->stopping = true;
 	while (kp->conns != NULL)
 		conn_close(kp->conns);
+	keyd_spd_destroy(kp->spd);
+	kp->spd = NULL;
 	uv_timer_stop(&kp->timer);
 	uv_close((uv_handle_t *)&kp->timer, handle_closed);
 	unlink(kp->path);
 	uv_close((uv_handle_t *)&kp->lpoll, listen_closed);
+}
+
+/* ---- for keyd_bus.c ---- */
+
+int
+keyd_pfkey_acquire(struct keyd_pfkey *kp, const struct acquire *a,
+    size_t *recipients)
+{
+	struct conn *c;
+	size_t n = 0;
+	int error;
+
+	*recipients = 0;
+	if (kp->stopping)
+		return -ESHUTDOWN;
+	for (c = kp->conns; c != NULL; c = c->next)
+		if (!c->dead && registered_for(c, a->satype))
+			n++;
+	kp->sender = NULL;
+	if ((error = keyd_core_acquire(&kp->core, a, deliver, kp)) != 0)
+		return error;
+	sweep(kp);
+	*recipients = n;
+	return 0;
+}
+
+int
+keyd_pfkey_use(struct keyd_pfkey *kp, struct sadb_sa *sa, uint64_t bytes,
+    uint32_t allocations, uint64_t use_ms, enum sa_state *state_out)
+{
+	int error;
+
+	kp->sender = NULL;
+	error = sadb_use(kp->cfg.db, sa, bytes, allocations, use_ms, on_event,
+	    kp, state_out);
+	sweep(kp);
+	arm_timer(kp);
+	return error;
+}
+
+uint64_t
+keyd_pfkey_now(struct keyd_pfkey *kp, int64_t *wall_offset_ms)
+{
+	uint64_t now = now_ms(kp);
+
+	*wall_offset_ms = kp->core.wall_offset_ms;
+	return now;
 }

@@ -16,6 +16,7 @@
 
 #include <uv.h>
 
+#include "pfkey_dispatch.h"
 #include "sadb.h"
 
 struct server;
@@ -28,6 +29,8 @@ struct keyd_pfkey_cfg {
 	gid_t		 gid;
 	struct sadb	*db;		/* borrowed */
 	bool		 have_aes;	/* offer AES-GCM */
+	struct acquire_table *acq;	/* borrowed; NULL: no ACQUIREs */
+	struct keyd_hooks hooks;	/* SA changes for ipsecd (keyd_bus.c) */
 };
 
 /*
@@ -38,5 +41,24 @@ int	keyd_pfkey_start(struct keyd_pfkey **, uv_loop_t *, struct server *srv,
 	    const struct keyd_pfkey_cfg *) MUST_CHECK;
 /* Close every handle; memory goes in the close callbacks. */
 void	keyd_pfkey_stop(struct keyd_pfkey *);
+
+/* For keyd_bus.c (requests from ipsecd). */
+
+/*
+ * Send SADB_ACQUIRE for a (already in the acquire table) to the sockets
+ * registered for its SA type; *recipients: how many. 0 or -errno.
+ */
+int	keyd_pfkey_acquire(struct keyd_pfkey *, const struct acquire *a,
+	    size_t *recipients) MUST_CHECK;
+/*
+ * Usage reported by ipsecd: sadb_use() at use_ms (the first use, when
+ * this is the SA's first), with the EXPIREs it causes sent and the
+ * lifetime timer re-armed. As sadb_use().
+ */
+int	keyd_pfkey_use(struct keyd_pfkey *, struct sadb_sa *sa, uint64_t bytes,
+	    uint32_t allocations, uint64_t use_ms, enum sa_state *state_out)
+	    MUST_CHECK;
+/* The loop's monotonic time (ms); *wall_offset_ms: wall - monotonic. */
+uint64_t keyd_pfkey_now(struct keyd_pfkey *, int64_t *wall_offset_ms);
 
 #endif

@@ -13,6 +13,8 @@
  *
  * Untrusted input: the values inside the parsed message.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <string.h>
 
@@ -24,14 +26,15 @@
 /*
  * What ipsecd implements, and so what REGISTER offers and ADD/UPDATE
  * accept. AES-GCM keys carry the 32-bit salt (RFC 4106 §8.1): 256 + 32.
- * XXX: ChaCha20-Poly1305 (RFC 7634) has no number in <linux/pfkeyv2.h>
- * (Linux does not offer it over PF_KEY), so it is not listed until the
- * project picks one.
+ * ChaCha20-Poly1305 (RFC 7634 §2: 256 key + 32 salt bits) has no number
+ * in <linux/pfkeyv2.h>; PARAPET_SADB_X_EALG_CHACHA20POLY1305 is ours.
  */
 static const struct keyd_alg keyd_algs[] = {
 	{ false, PARAPET_SADB_X_AALG_SHA2_256HMAC, 0, 256, 256, false, false },
 	{ false, PARAPET_SADB_X_AALG_SHA2_512HMAC, 0, 512, 512, false, false },
 	{ true, PARAPET_SADB_X_EALG_AES_GCM_ICV16, 64, 288, 288, true, true },
+	{ true, PARAPET_SADB_X_EALG_CHACHA20POLY1305, 64, 288, 288, true,
+	    false },
 	{ true, PARAPET_SADB_EALG_NULL, 0, 0, 0, false, false },
 };
 
@@ -180,6 +183,53 @@ reply_sa(struct keyd_core *k, const struct pfkey_msg *m,
 	return 0;
 }
 
+/* ---- telling ipsecd (keyd_core.hooks) ---- */
+
+static void
+tell_sa(struct keyd_core *k, enum keyd_sa_change c, enum keyd_sa_reason why,
+    const struct sadb_sa *sa)
+{
+	if (k->hooks.sa_change != NULL && sadb_sa_state(sa) != SA_STATE_LARVAL)
+		k->hooks.sa_change(c, why, sa, k->hooks.arg);
+}
+
+static void
+flush_visit(const struct sadb_sa *sa, void *arg)
+{
+	tell_sa(arg, KEYD_SA_DELETE, KEYD_SA_REASON_FLUSH, sa);
+}
+
+static void
+acq_installed(const struct acquire *a, void *arg)
+{
+	struct keyd_core *k = arg;
+
+	if (k->hooks.acquire_done != NULL)
+		k->hooks.acquire_done(a, ACQUIRE_INSTALLED, 0, k->hooks.arg);
+}
+
+/*
+ * An SA was installed: the acquires it answers end, the one with the
+ * request's seq (RFC 2367 §3.1.6: the key manager's GETSPI/UPDATE/ADD
+ * carry the ACQUIRE's seq) and those for its addresses and reqid (Linux
+ * xfrm_state_add() deletes the matching ACQ state; setkey sends seq 0).
+ */
+static void
+acq_complete(struct keyd_core *k, const struct pfkey_msg *m,
+    const struct sadb_sa *sa)
+{
+	const struct acquire *f;
+	struct acquire a;
+
+	if (k->acq == NULL)
+		return;
+	if ((f = acquire_find(k->acq, m->hdr.seq)) != NULL &&
+	    f->satype == m->hdr.satype && acquire_end(k->acq, f->seq, &a) == 0)
+		acq_installed(&a, k);
+	(void)acquire_end_matching(k->acq, m->hdr.satype, &m->src.sa,
+	    &m->dst.sa, sadb_sa_reqid(sa), acq_installed, k);
+}
+
 /* ---- handlers: return 0 (replied) or a positive errno to answer ---- */
 
 struct req {
@@ -204,6 +254,9 @@ on_getspi(struct req *r)
 	    pfkey_msg_has(r->m, PARAPET_SADB_EXT_SPIRANGE) ? &r->m->spirange :
 	    NULL, r->k->rnd, r->k->rnd_arg, r->now_ms, &sa)) != 0)
 		return -error;
+	/* A key manager at work on an acquire: its timeout restarts. */
+	if (r->k->acq != NULL)
+		(void)acquire_touch(r->k->acq, r->m->hdr.seq, r->now_ms);
 	return reply_sa(r->k, r->m, sa, false, KEYD_DEST_ONE, r->send, r->arg);
 }
 
@@ -212,6 +265,7 @@ on_add_update(struct req *r)
 {
 	struct sa_params p;
 	struct sadb_sa *sa;
+	bool fresh = true;
 	int error;
 
 	if ((error = check_algs(r->k, r->m)) != 0)
@@ -219,10 +273,18 @@ on_add_update(struct req *r)
 	sadb_params_from_msg(r->m, &p);
 	if (r->m->hdr.type == PARAPET_SADB_ADD)
 		error = sadb_add(r->k->db, &p, r->now_ms, &sa);
-	else
+	else {
+		/* Only a LARVAL SA becomes usable by UPDATE. */
+		sa = sadb_lookup(r->k->db, r->m->hdr.satype, r->m->sa.spi,
+		    &r->m->dst.sa);
+		fresh = sa != NULL && sadb_sa_state(sa) == SA_STATE_LARVAL;
 		error = sadb_update(r->k->db, &p, r->now_ms, &sa);
+	}
 	if (error != 0)
 		return -error;
+	tell_sa(r->k, fresh ? KEYD_SA_INSTALL : KEYD_SA_UPDATE,
+	    KEYD_SA_REASON_NONE, sa);
+	acq_complete(r->k, r->m, sa);
 	/* RFC 2367 §3.1.3/§3.1.4: to everyone, keys stripped. */
 	return reply_sa(r->k, r->m, sa, false, KEYD_DEST_ALL, r->send, r->arg);
 }
@@ -242,6 +304,7 @@ on_delete(struct req *r)
 	reply_hdr(r->m, &h);
 	if ((error = build_sa(r->k, sa, false, &h, &len)) != 0)
 		return -error;
+	tell_sa(r->k, KEYD_SA_DELETE, KEYD_SA_REASON_DELETE, sa);
 	sadb_delete(r->k->db, sa);
 	emit(r->k, KEYD_DEST_ALL, h.satype, h.type, len, r->send, r->arg);
 	return 0;
@@ -280,7 +343,8 @@ reply_header(struct req *r, enum keyd_dest dest)
 static int
 on_flush(struct req *r)
 {
-	(void)sadb_flush(r->k->db, r->m->hdr.satype, NULL, NULL);
+	(void)sadb_flush(r->k->db, r->m->hdr.satype,
+	    r->k->hooks.sa_change != NULL ? flush_visit : NULL, r->k);
 	return reply_header(r, KEYD_DEST_ALL);
 }
 
@@ -355,10 +419,22 @@ on_promisc(struct req *r)
 static int
 on_acquire(struct req *r)
 {
-	/* A negative ACQUIRE gets no reply (issue 3 item 11). */
-	if (r->m->hdr.msg_errno != 0)
+	struct acquire a;
+
+	/*
+	 * A negative ACQUIRE gets no reply (issue 3 item 11) and ends the
+	 * acquire with its seq (Linux pfkey_acquire(): the ACQ state goes to
+	 * ERROR). A positive one from a client is not relayed.
+	 */
+	if (r->m->hdr.msg_errno != 0) {
+		if (r->k->acq != NULL &&
+		    acquire_end(r->k->acq, r->m->hdr.seq, &a) == 0 &&
+		    r->k->hooks.acquire_done != NULL)
+			r->k->hooks.acquire_done(&a, ACQUIRE_REFUSED,
+			    r->m->hdr.msg_errno, r->k->hooks.arg);
 		return 0;
-	return EOPNOTSUPP;	/* XXX: ACQUIRE bookkeeping not wired yet */
+	}
+	return EOPNOTSUPP;
 }
 
 typedef int req_handler_fn(struct req *);
@@ -436,8 +512,123 @@ keyd_core_expire(struct keyd_core *k, const struct sa_event *ev,
 		v.present &= ~BIT(PARAPET_SADB_EXT_LIFETIME_SOFT);
 		v.present |= BIT(PARAPET_SADB_EXT_LIFETIME_HARD);
 	}
+	/* ipsecd first: a hard expiry must stop the SA's use at once. */
+	if (ev->kind == SA_EVENT_SOFT)
+		tell_sa(k, KEYD_SA_UPDATE, KEYD_SA_REASON_NONE, ev->sa);
+	else
+		tell_sa(k, KEYD_SA_DELETE, KEYD_SA_REASON_EXPIRED, ev->sa);
 	if (pfkey_build_msg(&v, k->buf, sizeof(k->buf), &len) != 0)
 		return;
 	emit(k, KEYD_DEST_REGISTERED, v.hdr.satype, v.hdr.type, len, send,
 	    arg);
+}
+
+/* Linux dump_esp_combs()/dump_ah_combs() lifetimes, seconds. */
+#define ACQ_HARD_ADDTIME	(24 * 60 * 60)
+#define ACQ_SOFT_ADDTIME	(20 * 60 * 60)
+#define ACQ_HARD_USETIME	(8 * 60 * 60)
+#define ACQ_SOFT_USETIME	(7 * 60 * 60)
+#define ACQ_REPLAY		32
+
+static void
+comb_set(struct pfkey_comb *c, const struct keyd_alg *aa,
+    const struct keyd_alg *ea)
+{
+	memset(c, 0, sizeof(*c));
+	if (aa != NULL) {
+		c->auth = aa->id;
+		c->auth_minbits = aa->minbits;
+		c->auth_maxbits = aa->maxbits;
+	}
+	if (ea != NULL) {
+		c->encrypt = ea->id;
+		c->encrypt_minbits = ea->minbits;
+		c->encrypt_maxbits = ea->maxbits;
+	}
+	c->hard_addtime = ACQ_HARD_ADDTIME;
+	c->soft_addtime = ACQ_SOFT_ADDTIME;
+	c->hard_usetime = ACQ_HARD_USETIME;
+	c->soft_usetime = ACQ_SOFT_USETIME;
+}
+
+/*
+ * The proposal: for AH every authentication algorithm; for ESP every
+ * AEAD alone and every other cipher (NULL) with every authentication
+ * algorithm. Returns how many combs.
+ */
+static size_t
+acq_combs(const struct keyd_core *k, uint8_t satype, struct pfkey_comb *c,
+    size_t cap)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < nitems(keyd_algs); i++) {
+		const struct keyd_alg *e = &keyd_algs[i];
+
+		if (!keyd_core_alg_offered(k, e))
+			continue;
+		if (satype == PARAPET_SADB_SATYPE_AH) {
+			if (!e->encrypt && n < cap)
+				comb_set(&c[n++], e, NULL);
+			continue;
+		}
+		if (!e->encrypt)
+			continue;
+		if (e->aead) {
+			if (n < cap)
+				comb_set(&c[n++], NULL, e);
+			continue;
+		}
+		for (j = 0; j < nitems(keyd_algs); j++)
+			if (!keyd_algs[j].encrypt && n < cap &&
+			    keyd_core_alg_offered(k, &keyd_algs[j]))
+				comb_set(&c[n++], &keyd_algs[j], e);
+	}
+	return n;
+}
+
+static void
+acq_addr(struct pfkey_address *out, const struct pfkey_sockaddr *sa)
+{
+	memset(out, 0, sizeof(*out));
+	out->proto = 0;		/* Linux: sadb_address_proto 0 */
+	out->prefixlen = sa->family == AF_INET6 ? 128 : 32;
+	out->sa.family = sa->family;
+	memcpy(out->sa.addr, sa->addr, sizeof(out->sa.addr));
+}
+
+int
+keyd_core_acquire(struct keyd_core *k, const struct acquire *a,
+    keyd_send_fn *send, void *arg)
+{
+	struct pfkey_comb combs[nitems(keyd_algs) * nitems(keyd_algs)];
+	struct pfkey_address src, dst;
+	struct pfkey_policy pol;
+	struct pfkey_build b;
+	struct pfkey_hdr h;
+	size_t n, len;
+	int error;
+
+	if ((n = acq_combs(k, a->satype, combs, nitems(combs))) == 0)
+		return -ENOENT;
+	memset(&h, 0, sizeof(h));
+	h.version = PARAPET_PF_KEY_V2;
+	h.type = PARAPET_SADB_ACQUIRE;
+	h.satype = a->satype;
+	h.seq = a->seq;
+	acq_addr(&src, &a->src);
+	acq_addr(&dst, &a->dst);
+	memset(&pol, 0, sizeof(pol));
+	pol.type = PARAPET_IPSEC_POLICY_IPSEC;
+	pol.dir = a->dir;
+	pol.id = a->policy_id;
+	pfkey_build_begin(&b, k->buf, sizeof(k->buf), &h);
+	pfkey_build_address(&b, PARAPET_SADB_EXT_ADDRESS_SRC, &src);
+	pfkey_build_address(&b, PARAPET_SADB_EXT_ADDRESS_DST, &dst);
+	pfkey_build_policy(&b, &pol);
+	pfkey_build_prop(&b, ACQ_REPLAY, combs, n);
+	if ((error = pfkey_build_end(&b, &len)) != 0)
+		return error;
+	emit(k, KEYD_DEST_REGISTERED, a->satype, h.type, len, send, arg);
+	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acquire.h"
 #include "pfkey_msg.h"
 #include "sadb.h"
 #include "util.h"
@@ -69,12 +70,39 @@ struct keyd_alg {
 	bool		needs_aes;	/* crypto_aead_aes256gcm_is_available() */
 };
 
+/*
+ * What ipsecd must hear about (keyd_bus.c publishes SaChangeEvents and
+ * AcquireDoneEvents). Only usable SAs are told: a LARVAL SA becomes
+ * INSTALL at its UPDATE, and its timeout or deletion is not told. The SA
+ * is borrowed for the call; on DELETE it goes right after.
+ */
+enum keyd_sa_change {
+	KEYD_SA_INSTALL,	/* ADD; UPDATE of a LARVAL SA */
+	KEYD_SA_UPDATE,		/* UPDATE of a usable SA; soft expiry */
+	KEYD_SA_DELETE,
+};
+enum keyd_sa_reason {
+	KEYD_SA_REASON_NONE,
+	KEYD_SA_REASON_DELETE,	/* PF_KEY DELETE */
+	KEYD_SA_REASON_FLUSH,	/* PF_KEY FLUSH */
+	KEYD_SA_REASON_EXPIRED,	/* hard lifetime */
+};
+struct keyd_hooks {
+	void	(*sa_change)(enum keyd_sa_change, enum keyd_sa_reason,
+		    const struct sadb_sa *, void *arg);
+	void	(*acquire_done)(const struct acquire *, enum acquire_result,
+		    int error, void *arg);
+	void	*arg;
+};
+
 struct keyd_core {
 	struct sadb	*db;		/* borrowed */
 	sadb_random_fn	*rnd;
 	void		*rnd_arg;
 	int64_t		 wall_offset_ms;	/* wall clock - monotonic */
 	bool		 have_aes;	/* AES-GCM offered */
+	struct acquire_table *acq;	/* borrowed; NULL: no ACQUIREs */
+	struct keyd_hooks hooks;	/* NULL functions: nobody to tell */
 	uint8_t		 buf[PFKEY_MSG_MAX_BYTES];	/* wiped after use */
 };
 
@@ -114,5 +142,16 @@ int	keyd_core_dump_reply(const struct keyd_core *, const struct sadb_sa *sa,
  */
 void	keyd_core_expire(struct keyd_core *, const struct sa_event *ev,
 	    keyd_send_fn *send, void *arg);
+
+/*
+ * SADB_ACQUIRE for a (started) to the sockets registered for its SA type,
+ * laid out as Linux pfkey_send_acquire(): header (seq = a->seq, pid 0),
+ * SRC and DST (proto 0, full prefix), X_POLICY (IPSEC, a->dir, id =
+ * a->policy_id, no requests), PROPOSAL (replay 32; one comb per
+ * algorithm combination keyd_algs[] offers for the SA type, with Linux's
+ * default lifetimes). 0 or a negative errno (nothing sent).
+ */
+int	keyd_core_acquire(struct keyd_core *, const struct acquire *a,
+	    keyd_send_fn *send, void *arg) MUST_CHECK;
 
 #endif

@@ -172,6 +172,9 @@ hash_reqid(const struct sadb *db, uint32_t reqid)
  */
 enum tab { TAB_PRIMARY, TAB_REQID, TAB_PAIR };
 
+/* FLUSH of at least this many SAs filters the tables in one pass. */
+#define SADB_FLUSH_BULK_MIN	64
+
 static struct sadb_sa **
 link_of(struct sadb_sa *sa, enum tab t)
 {
@@ -246,6 +249,31 @@ tab_remove(struct sadb *db, struct sadb_sa *sa, enum tab t)
 		return;
 	*pp = *link_of(sa, t);
 	*link_of(sa, t) = NULL;
+}
+
+/*
+ * Take every SA of the SA type indexes t0..t1 out of table t: one pass
+ * over the buckets (FLUSH; see sadb_flush()).
+ */
+static void
+tab_filter(struct sadb *db, enum tab t, int t0, int t1)
+{
+	struct htab *h = tab_of(db, t);
+	struct sadb_sa **pp, *sa;
+	size_t i;
+	int ti;
+
+	for (i = 0; i <= h->mask; i++) {
+		pp = &h->b[i];
+		while ((sa = *pp) != NULL) {
+			ti = sadb_type_idx(sa->satype);
+			if (ti >= t0 && ti <= t1) {
+				*pp = *link_of(sa, t);
+				*link_of(sa, t) = NULL;
+			} else
+				pp = link_of(sa, t);
+		}
+	}
 }
 
 static int
@@ -532,6 +560,8 @@ sadb_sa_new(struct sadb *db)
 	if ((sa = calloc(1, sizeof(*sa))) == NULL)
 		return NULL;
 	sa->heap_idx = NO_HEAP;
+	sa->store = SADB_NO_HANDLE;
+	sa->gen = ++db->last_gen;
 	db->sa_bytes += sizeof(*sa);
 	return sa;
 }
@@ -583,9 +613,12 @@ sadb_sa_link(struct sadb *db, struct sadb_sa *sa)
 	sadb_reschedule(db, sa);
 }
 
-/* Unlink from everything, move cursors on, wipe and free. */
-void
-sadb_sa_destroy(struct sadb *db, struct sadb_sa *sa)
+/*
+ * Unlink from everything (from the hash tables unless tab_filter() did
+ * already: indexed false), move cursors on, wipe and free.
+ */
+static void
+sa_destroy(struct sadb *db, struct sadb_sa *sa, bool indexed)
 {
 	int t = sadb_type_idx(sa->satype);
 	struct sadb_cursor *c;
@@ -593,9 +626,13 @@ sadb_sa_destroy(struct sadb *db, struct sadb_sa *sa)
 	for (c = db->cursors; c != NULL; c = c->c_next)
 		if (c->c_sa == sa)
 			c->c_sa = sa->l_next;
-	tab_remove(db, sa, TAB_PRIMARY);
-	tab_remove(db, sa, TAB_REQID);
-	tab_remove(db, sa, TAB_PAIR);
+	if (sa->store != SADB_NO_HANDLE && db->lim.persist.del != NULL)
+		db->lim.persist.del(db->lim.persist.arg, sa->store);
+	if (indexed) {
+		tab_remove(db, sa, TAB_PRIMARY);
+		tab_remove(db, sa, TAB_REQID);
+		tab_remove(db, sa, TAB_PAIR);
+	}
 	sadb_heap_remove(db, sa);
 	if (sa->l_prev != NULL)
 		sa->l_prev->l_next = sa->l_next;
@@ -608,6 +645,123 @@ sadb_sa_destroy(struct sadb *db, struct sadb_sa *sa)
 	db->ntype[t]--;
 	db->n--;
 	sa_free(db, sa);
+}
+
+void
+sadb_sa_destroy(struct sadb *db, struct sadb_sa *sa)
+{
+	sa_destroy(db, sa, true);
+}
+
+/* Write sa's record (nothing without hooks). */
+int
+sadb_persist_put(struct sadb *db, struct sadb_sa *sa)
+{
+	int error;
+
+	if (db->lim.persist.put == NULL)
+		return 0;
+	if ((error = db->lim.persist.put(db->lim.persist.arg, sa,
+	    &sa->store)) != 0)
+		db->persist_errors++;
+	return error;
+}
+
+/* A change to an existing SA: written, or counted. */
+void
+sadb_persist_changed(struct sadb *db, struct sadb_sa *sa)
+{
+	if (sadb_persist_put(db, sa) != 0)
+		return;		/* counted; the next change writes again */
+}
+
+/* A new SA is kept only if its record is written. */
+int
+sadb_persist_new(struct sadb *db, struct sadb_sa *sa)
+{
+	if (sadb_persist_put(db, sa) != 0) {
+		sadb_sa_destroy(db, sa);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+uint64_t
+sadb_persist_errors(const struct sadb *db)
+{
+	return db->persist_errors;
+}
+
+int
+sadb_restore(struct sadb *db, const struct sa_params *p,
+    const struct sa_restore *r, struct sadb_sa **out)
+{
+	struct sa_params q = *p;
+	struct sadb_sa *sa, *old;
+	int error;
+
+	*out = NULL;
+	if (r->state >= SA_STATE_DEAD || r->gen == 0)
+		return -EINVAL;
+	/* params_ok() wants an ADD's state; the record's state is r's. */
+	q.sa.state = SA_STATE_MATURE;
+	if (r->state != SA_STATE_LARVAL && !params_ok(&q))
+		return -EINVAL;
+	if (sadb_type_idx(p->satype) < 0 || !sadb_family_ok(p->dst.sa.family))
+		return -EINVAL;
+	if ((old = sadb_lookup(db, p->satype, p->sa.spi, &p->dst.sa)) != NULL)
+		sadb_sa_destroy(db, old);
+	if ((error = sadb_reserve_one(db)) != 0)
+		return error;
+	if ((sa = sadb_sa_new(db)) == NULL)
+		return -ENOMEM;
+	if (r->state != SA_STATE_LARVAL &&
+	    (error = sa_fill(db, sa, &q)) != 0) {
+		sa_free(db, sa);
+		return error;
+	}
+	if (r->state == SA_STATE_LARVAL &&
+	    (p->present & BIT(PARAPET_SADB_X_EXT_SA2))) {
+		sa->present = BIT(PARAPET_SADB_X_EXT_SA2);
+		sa->mode = p->sa2.mode;
+	}
+	sa->satype = p->satype;
+	sa->sa.spi = p->sa.spi;
+	sa->sa.state = r->state;
+	sa->src = p->src;
+	sa->dst = p->dst;
+	sa->seq = r->seq;
+	sa->reqid = (p->present & BIT(PARAPET_SADB_X_EXT_SA2)) ?
+	    p->sa2.reqid : 0;
+	sa->add_ms = r->add_ms;
+	sa->use_ms = r->use_ms;
+	sa->used = r->used;
+	sa->cur_bytes = r->cur_bytes;
+	sa->cur_allocs = r->cur_allocs;
+	/* The generation it had: unique for the SADB's life, across keyd's
+	 * restarts. */
+	sa->gen = r->gen;
+	if (db->last_gen < r->gen)
+		db->last_gen = r->gen;
+	sa->store = r->handle;
+	sadb_sa_link(db, sa);
+	*out = sa;
+	return 0;
+}
+
+void
+sadb_sa_restore_info(const struct sadb_sa *sa, struct sa_restore *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->state = sa->sa.state;
+	r->used = sa->used;
+	r->seq = sa->seq;
+	r->cur_allocs = sa->cur_allocs;
+	r->cur_bytes = sa->cur_bytes;
+	r->add_ms = sa->add_ms;
+	r->use_ms = sa->use_ms;
+	r->gen = sa->gen;
+	r->handle = sa->store;
 }
 
 /* --- Public API --------------------------------------------------------- */
@@ -767,6 +921,8 @@ sadb_add(struct sadb *db, const struct sa_params *p, uint64_t now_ms,
 	    p->sa2.reqid : 0;
 	sa->add_ms = now_ms;
 	sadb_sa_link(db, sa);
+	if ((error = sadb_persist_new(db, sa)) != 0)
+		return error;
 	*out = sa;
 	return 0;
 }
@@ -801,6 +957,7 @@ sadb_update(struct sadb *db, const struct sa_params *p, uint64_t now_ms,
 		if (p->present & BIT(PARAPET_SADB_X_EXT_NAT_T_DPORT))
 			sa->natt_dport = p->natt_dport;
 		sadb_reschedule(db, sa);
+		sadb_persist_changed(db, sa);
 		*out = sa;
 		return 0;
 	}
@@ -821,6 +978,7 @@ sadb_update(struct sadb *db, const struct sa_params *p, uint64_t now_ms,
 	sa->sa.state = (uint8_t)next;
 	sa->add_ms = now_ms;
 	sadb_reschedule(db, sa);
+	sadb_persist_changed(db, sa);
 	*out = sa;
 	return 0;
 }
@@ -848,18 +1006,32 @@ sadb_flush(struct sadb *db, uint8_t satype,
     void (*visit)(const struct sadb_sa *, void *), void *arg)
 {
 	int t, t0 = 0, t1 = NTYPES - 1;
-	size_t n = 0;
+	size_t n = 0, victims = 0;
+	bool bulk;
 
 	if (satype != PARAPET_SADB_SATYPE_UNSPEC) {
 		if ((t0 = sadb_type_idx(satype)) < 0)
 			return 0;
 		t1 = t0;
 	}
+	/*
+	 * Unlinking one SA walks its hash chains, and every SA between two
+	 * hosts is on one pair chain: one by one, FLUSH of a million SAs
+	 * between two hosts is quadratic (hours; bench_keyd found it). Many
+	 * go at once: each table is filtered in one pass instead.
+	 */
+	for (t = t0; t <= t1; t++)
+		victims += db->ntype[t];
+	if ((bulk = victims >= SADB_FLUSH_BULK_MIN)) {
+		tab_filter(db, TAB_PRIMARY, t0, t1);
+		tab_filter(db, TAB_REQID, t0, t1);
+		tab_filter(db, TAB_PAIR, t0, t1);
+	}
 	for (t = t0; t <= t1; t++) {
 		while (db->head[t] != NULL) {
 			if (visit != NULL)
 				visit(db->head[t], arg);
-			sadb_sa_destroy(db, db->head[t]);
+			sa_destroy(db, db->head[t], !bulk);
 			n++;
 		}
 	}

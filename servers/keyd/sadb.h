@@ -84,11 +84,29 @@ struct sadb_alloc {
 	void	*arg;
 };
 
+/*
+ * Persistence (keyd: sadb_store.c over the supervisor's store, so that
+ * SAs outlive a kill -9 of keyd). put is called after every change an SA
+ * must not lose (created, updated, soft expiry, usage) with the SA and
+ * its record handle (SADB_NO_HANDLE before the first put), del when it
+ * goes. A failing put on a new SA (ADD, GETSPI) undoes the SA and the
+ * call fails with -ENOBUFS; on a change it is counted
+ * (sadb_persist_errors()) and the next change writes again. NULL hooks:
+ * no persistence.
+ */
+#define SADB_NO_HANDLE	UINT32_MAX
+struct sadb_persist {
+	int	(*put)(void *arg, const struct sadb_sa *, uint32_t *handle);
+	void	(*del)(void *arg, uint32_t handle);
+	void	*arg;
+};
+
 struct sadb_limits {
 	size_t		max_sas;		/* 0: no limit but memory */
 	uint32_t	larval_timeout_ms;	/* 0: SADB_LARVAL_TIMEOUT_MS */
 	struct sadb_alloc key_alloc;		/* NULL hooks: malloc/free */
 	uint8_t		hash_seed[16];		/* random, from the shell */
+	struct sadb_persist persist;		/* NULL hooks: none */
 };
 #define SADB_LARVAL_TIMEOUT_MS	30000
 
@@ -280,6 +298,20 @@ uint8_t		sadb_sa_satype(const struct sadb_sa *);
 enum sa_state	sadb_sa_state(const struct sadb_sa *);
 uint32_t	sadb_sa_reqid(const struct sadb_sa *);
 uint32_t	sadb_sa_seq(const struct sadb_sa *);
+/*
+ * The SA's generation: given at creation (GETSPI, ADD) from a counter of
+ * the SADB, never reused, so an SPI deleted and added again is a new SA
+ * (ipsecd keys its per-SA state by it). sadb_last_generation(): the
+ * counter, the last one given.
+ */
+uint64_t	sadb_sa_generation(const struct sadb_sa *);
+uint64_t	sadb_last_generation(const struct sadb *);
+/*
+ * Give generations above floor from now on (keyd at start: the wall
+ * clock, so that a number given before a restart is not given again even
+ * when its SA was deleted and not stored).
+ */
+void		sadb_generation_floor(struct sadb *, uint64_t floor);
 
 /*
  * The SA as a PF_KEY reply body (GET, DUMP, GETSPI, EXPIRE): SA (with its
@@ -326,6 +358,33 @@ void	sadb_dump_begin(struct sadb *, struct sadb_cursor *, uint8_t satype);
 int	sadb_dump_next(struct sadb_cursor *, const struct sadb_sa **sa,
 	    uint32_t *seq) MUST_CHECK;
 void	sadb_dump_end(struct sadb_cursor *);
+
+/*
+ * Restore an SA from its persisted record (sadb_store.c): everything
+ * PF_KEY describes comes in p (a GET reply's view, keys included), the
+ * rest in r. The SA keeps its state, times, counters, generation and
+ * record handle; no put is made. An SA with the same (SA type, SPI,
+ * destination) is replaced (a writer killed between writing a
+ * replacement and freeing the original leaves two records; the later is
+ * the newer). -EINVAL for a bad record, -ENOBUFS, -ENOMEM.
+ */
+struct sa_restore {
+	uint8_t		state;
+	bool		used;
+	uint32_t	seq;
+	uint32_t	cur_allocs;
+	uint64_t	cur_bytes;
+	uint64_t	add_ms;
+	uint64_t	use_ms;
+	uint64_t	gen;
+	uint32_t	handle;
+};
+int	sadb_restore(struct sadb *, const struct sa_params *p,
+	    const struct sa_restore *r, struct sadb_sa **out) MUST_CHECK;
+/* What sadb_restore() takes back, for an SA (sadb_store.c). */
+void	sadb_sa_restore_info(const struct sadb_sa *, struct sa_restore *);
+/* Puts that failed since the SADB was created. */
+uint64_t sadb_persist_errors(const struct sadb *);
 
 /* Bytes the SADB holds now, by kind, for the memory-per-SA figures. */
 struct sadb_mem {

@@ -61,6 +61,7 @@ struct sadb_sa {
 	uint64_t		 cur_bytes;
 	uint32_t		 cur_allocs;
 	uint32_t		 heap_idx;
+	uint32_t		 store;		/* record handle (persist) */
 	uint32_t		 seq;		/* GETSPI/ADD sadb_msg_seq */
 	uint32_t		 reqid;
 	uint32_t		 present;	/* SADB_PARAMS_EXT_MASK bits */
@@ -78,6 +79,7 @@ struct sadb_sa {
 	struct pfkey_lifetime	 soft;
 	struct pfkey_address	 src;
 	struct pfkey_address	 dst;
+	uint64_t		 gen;		/* generation: unique, never reused */
 };
 
 struct htab {
@@ -115,6 +117,8 @@ struct sadb {
 	uint8_t			*chunk_cur;
 	size_t			 chunk_left;
 	uint8_t			*key_free[KEY_CLASSES];
+	uint64_t		 last_gen;	/* the last generation given */
+	uint64_t		 persist_errors;
 };
 
 /* sadb.c */
@@ -128,6 +132,10 @@ int	 sadb_reserve_one(struct sadb *);
 struct sadb_sa *sadb_sa_new(struct sadb *);
 void	 sadb_sa_link(struct sadb *, struct sadb_sa *);
 void	 sadb_sa_destroy(struct sadb *, struct sadb_sa *);
+int	 sadb_persist_put(struct sadb *, struct sadb_sa *) MUST_CHECK;
+/* A new, linked SA: write it, or destroy it and return -ENOBUFS. */
+int	 sadb_persist_new(struct sadb *, struct sadb_sa *) MUST_CHECK;
+void	 sadb_persist_changed(struct sadb *, struct sadb_sa *);
 
 /* expire.c */
 int	 sadb_heap_reserve(struct sadb *, size_t n);

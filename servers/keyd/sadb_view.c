@@ -42,6 +42,25 @@ sadb_sa_seq(const struct sadb_sa *sa)
 	return sa->seq;
 }
 
+uint64_t
+sadb_sa_generation(const struct sadb_sa *sa)
+{
+	return sa->gen;
+}
+
+uint64_t
+sadb_last_generation(const struct sadb *db)
+{
+	return db->last_gen;
+}
+
+void
+sadb_generation_floor(struct sadb *db, uint64_t floor)
+{
+	if (db->last_gen < floor)
+		db->last_gen = floor;
+}
+
 static uint64_t
 wall_s(uint64_t t_ms, int64_t off_ms)
 {

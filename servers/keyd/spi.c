@@ -109,6 +109,8 @@ sadb_getspi(struct sadb *db, const struct sa_params *p,
 		sa->reqid = p->sa2.reqid;
 	}
 	sadb_sa_link(db, sa);
+	if ((error = sadb_persist_new(db, sa)) != 0)
+		return error;
 	*out = sa;
 	return 0;
 }

@@ -634,9 +634,10 @@ spd_destroy(struct spd *db)
 	free(db);
 }
 
+/* want_id 0: a new id from the generator; else that id (spd_restore). */
 static int
 install(struct spd *db, const struct spd_entry *in, uint64_t now_ms,
-    uint32_t *idp, bool replace)
+    uint32_t *idp, bool replace, uint32_t want_id)
 {
 	struct spd_entry e = *in;
 	struct spd_policy *p, *old;
@@ -645,6 +646,10 @@ install(struct spd *db, const struct spd_entry *in, uint64_t now_ms,
 
 	if ((error = spd_entry_valid(&e)) != 0)
 		return error;
+	if (want_id != 0 && ((want_id & 7) != (uint32_t)(e.dir - 1) ||
+	    find_id(db, want_id) != NULL))
+		return (want_id & 7) != (uint32_t)(e.dir - 1) ? -EINVAL :
+		    -EEXIST;
 	spd_entry_canon(&e);
 	if ((old = find_sel(db, &e.sel, e.dir)) != NULL) {
 		if (!replace)
@@ -673,7 +678,9 @@ install(struct spd *db, const struct spd_entry *in, uint64_t now_ms,
 	if ((p = aligned_alloc(64, (sizeof(*p) + 63) / 64 * 64)) == NULL)
 		return -ENOMEM;
 	memset(p, 0, sizeof(*p));
-	if ((error = gen_id(db, e.dir, &p->id)) != 0) {
+	if (want_id != 0)
+		p->id = want_id;
+	else if ((error = gen_id(db, e.dir, &p->id)) != 0) {
 		free(p);
 		return error;
 	}
@@ -706,14 +713,38 @@ int
 spd_add(struct spd *db, const struct spd_entry *e, uint64_t now_ms,
     uint32_t *idp)
 {
-	return install(db, e, now_ms, idp, false);
+	return install(db, e, now_ms, idp, false, 0);
 }
 
 int
 spd_update(struct spd *db, const struct spd_entry *e, uint64_t now_ms,
     uint32_t *idp)
 {
-	return install(db, e, now_ms, idp, true);
+	return install(db, e, now_ms, idp, true, 0);
+}
+
+int
+spd_restore(struct spd *db, const struct spd_entry *e, uint32_t id,
+    uint64_t now_ms)
+{
+	if (id == 0)
+		return -EINVAL;
+	return install(db, e, now_ms, NULL, false, id);
+}
+
+void
+spd_gens_get(const struct spd *db, struct spd_gens *g)
+{
+	g->idx_gen = db->idx_gen;
+	g->reqid_next = db->reqid_next;
+}
+
+void
+spd_gens_set(struct spd *db, const struct spd_gens *g)
+{
+	db->idx_gen = g->idx_gen & ~UINT32_C(7);
+	db->reqid_next = g->reqid_next < SPD_REQID_AUTO_MIN ?
+	    SPD_REQID_AUTO_MIN : g->reqid_next;
 }
 
 static void

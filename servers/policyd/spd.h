@@ -161,6 +161,22 @@ int	spd_add(struct spd *, const struct spd_entry *, uint64_t now_ms,
 int	spd_update(struct spd *, const struct spd_entry *, uint64_t now_ms,
 	    uint32_t *idp) MUST_CHECK;
 
+/*
+ * Persistence (policyd's store, docs/notes-policyd.md): the id and reqid
+ * generators, and an install under a given id, for a policy read back
+ * after a restart. spd_restore: id != 0 with id & 7 == dir - 1
+ * (-EINVAL), neither the id nor the selector in use (-EEXIST); reqids
+ * are kept as given (a unique level with reqid 0 still allocates).
+ */
+struct spd_gens {
+	uint32_t	idx_gen;	/* next id, before the direction bits */
+	uint32_t	reqid_next;	/* next automatic reqid */
+};
+int	spd_restore(struct spd *, const struct spd_entry *, uint32_t id,
+	    uint64_t now_ms) MUST_CHECK;
+void	spd_gens_get(const struct spd *, struct spd_gens *);
+void	spd_gens_set(struct spd *, const struct spd_gens *);
+
 /* Remove by selector+direction (-ENOENT), or by id (-ENOENT). */
 int	spd_delete(struct spd *, const struct spd_sel *, uint8_t dir,
 	    uint32_t *idp) MUST_CHECK;

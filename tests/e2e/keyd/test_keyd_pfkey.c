@@ -428,10 +428,12 @@ test_register(void **state)
 		pfkey_supported_alg(&r.supp_encrypt, i, &a);
 		if (a.id == T(EALG_NULL))
 			null = true;
-		if (a.id == T(X_EALG_AES_GCM_ICV16))
+		if (a.id == T(X_EALG_AES_GCM_ICV16) ||
+		    a.id == T(X_EALG_CHACHA20POLY1305))
 			assert_true(a.minbits == 288 && a.maxbits == 288);
 		assert_true(a.id == T(EALG_NULL) ||
-		    a.id == T(X_EALG_AES_GCM_ICV16));
+		    a.id == T(X_EALG_AES_GCM_ICV16) ||
+		    a.id == T(X_EALG_CHACHA20POLY1305));
 	}
 	assert_true(sha256 && sha512 && null);
 	assert_int_equal(r.supp_auth.nalgs, 2);

@@ -146,6 +146,188 @@ samples_supervisor(struct samples *s)
 	parapet__shutdown_reply__init(&s->shut_rp);
 }
 
+/* keyd.proto: an ESP AES-GCM SA 192.0.2.1 -> 192.0.2.2, tunnel mode. */
+static const uint8_t ip_a[4] = { 192, 0, 2, 1 };
+static const uint8_t ip_b[4] = { 192, 0, 2, 2 };
+static const uint8_t key36[36] = { 0x42 };
+
+static void
+samples_keyd(struct samples *s)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		parapet__sa_addr__init(&s->sa_addr[i]);
+		s->sa_addr[i].family = PARAPET__SA_FAMILY__SA_FAMILY_INET;
+		s->sa_addr[i].addr.data = mutb(i == 1 ? ip_b : ip_a);
+		s->sa_addr[i].addr.len = 4;
+	}
+	parapet__sa_limits__init(&s->sa_hard);
+	s->sa_hard.bytes = 1000000;
+	s->sa_hard.add_seconds = 3600;
+	parapet__sa__init(&s->sa);
+	s->sa.generation = 7;
+	s->sa.proto = PARAPET__SA_PROTO__SA_PROTO_ESP;
+	s->sa.spi = 0x1234;
+	s->sa.src = &s->sa_addr[0];
+	s->sa.dst = &s->sa_addr[1];
+	s->sa.mode = PARAPET__SA_MODE__SA_MODE_TUNNEL;
+	s->sa.state = PARAPET__SA_STATE__SA_STATE_MATURE;
+	s->sa.reqid = 5;
+	s->sa.esn = true;
+	s->sa.replay_window = 64;
+	s->sa.nat_type = PARAPET__SA_NAT_TYPE__SA_NAT_ESPINUDP;
+	s->sa.nat_sport = 4500;
+	s->sa.nat_dport = 4500;
+	s->sa.enc_alg = 20;
+	s->sa.enc_key.data = mutb(key36);
+	s->sa.enc_key.len = sizeof(key36);
+	s->sa.hard = &s->sa_hard;
+	s->sap[0] = &s->sa;
+	parapet__sa_change_event__init(&s->sa_change);
+	s->sa_change.change = PARAPET__SA_CHANGE__SA_CHANGE_INSTALL;
+	s->sa_change.sa = &s->sa;
+	parapet__sa_sync_request__init(&s->sa_sync_rq);
+	s->sa_sync_rq.max = 64;
+	parapet__sa_sync_reply__init(&s->sa_sync_rp);
+	s->sa_sync_rp.n_sas = 1;
+	s->sa_sync_rp.sas = s->sap;
+	s->sa_sync_rp.cursor = 3;
+	s->sa_sync_rp.last_generation = 7;
+	parapet__sa_usage__init(&s->sa_usage);
+	s->sa_usage.generation = 7;
+	s->sa_usage.proto = PARAPET__SA_PROTO__SA_PROTO_ESP;
+	s->sa_usage.spi = 0x1234;
+	s->sa_usage.dst = &s->sa_addr[1];
+	s->sa_usage.bytes = 1500;
+	s->sa_usage.packets = 1;
+	s->sa_usagep[0] = &s->sa_usage;
+	parapet__sa_usage_request__init(&s->sa_usage_rq);
+	s->sa_usage_rq.n_usage = 1;
+	s->sa_usage_rq.usage = s->sa_usagep;
+	parapet__sa_usage_reply__init(&s->sa_usage_rp);
+	s->sa_usage_rp.applied = 1;
+	parapet__acquire_selector__init(&s->acq_sel);
+	s->acq_sel.src = &s->sa_addr[0];
+	s->acq_sel.dst = &s->sa_addr[2];
+	s->acq_sel.src_prefixlen = 32;
+	s->acq_sel.dst_prefixlen = 24;
+	s->acq_sel.ulproto = 6;
+	s->acq_sel.dport = 443;
+	parapet__acquire_request__init(&s->acq_rq);
+	s->acq_rq.policy_id = 9;
+	s->acq_rq.dir = PARAPET__ACQUIRE_DIR__ACQUIRE_DIR_OUT;
+	s->acq_rq.reqid = 5;
+	s->acq_rq.proto = PARAPET__SA_PROTO__SA_PROTO_ESP;
+	s->acq_rq.mode = PARAPET__SA_MODE__SA_MODE_TUNNEL;
+	s->acq_rq.src = &s->sa_addr[0];
+	s->acq_rq.dst = &s->sa_addr[1];
+	s->acq_rq.selector = &s->acq_sel;
+	parapet__acquire_reply__init(&s->acq_rp);
+	s->acq_rp.status = PARAPET__ACQUIRE_STATUS__ACQUIRE_STATUS_SENT;
+	s->acq_rp.seq = 1;
+	s->acq_rp.recipients = 1;
+	parapet__acquire_done_event__init(&s->acq_done);
+	s->acq_done.seq = 1;
+	s->acq_done.policy_id = 9;
+	s->acq_done.result = PARAPET__ACQUIRE_RESULT__ACQUIRE_RESULT_REFUSED;
+	s->acq_done.error = 2;
+}
+
+static void
+samples_policyd(struct samples *s)
+{
+	/* The smallest PF_KEY datagram: a sadb_msg, length 2 words. */
+	static const uint8_t tun_a[4] = { 198, 51, 100, 1 };
+	static const uint8_t tun_b[4] = { 198, 51, 100, 2 };
+
+	s->spd_bytes[0] = 2;
+	s->spd_bytes[1] = 14;
+	s->spd_bytes[4] = 2;
+	parapet__spd_pfkey_request__init(&s->spd_pfkey_rq);
+	s->spd_pfkey_rq.msg.data = s->spd_bytes;
+	s->spd_pfkey_rq.msg.len = sizeof(s->spd_bytes);
+	parapet__spd_pfkey_out__init(&s->spd_out);
+	s->spd_out.dest = PARAPET__SPD_DEST__SPD_DEST_ALL;
+	s->spd_out.msg.data = s->spd_bytes;
+	s->spd_out.msg.len = sizeof(s->spd_bytes);
+	s->spd_outp[0] = &s->spd_out;
+	parapet__spd_pfkey_reply__init(&s->spd_pfkey_rp);
+	s->spd_pfkey_rp.n_out = 1;
+	s->spd_pfkey_rp.out = s->spd_outp;
+	parapet__spd_dump_request__init(&s->spd_dump_rq);
+	s->spd_dump_rq.max = 256;
+	s->spd_dump_rq.msg.data = s->spd_bytes;
+	s->spd_dump_rq.msg.len = sizeof(s->spd_bytes);
+	s->spd_msgs[0].data = s->spd_bytes;
+	s->spd_msgs[0].len = sizeof(s->spd_bytes);
+	parapet__spd_dump_reply__init(&s->spd_dump_rp);
+	s->spd_dump_rp.cursor = 77;
+	s->spd_dump_rp.n_msgs = 1;
+	s->spd_dump_rp.msgs = s->spd_msgs;
+	parapet__spd_ipsec_request__init(&s->spd_req);
+	s->spd_req.proto = 50;
+	s->spd_req.mode = 2;
+	s->spd_req.level = 3;
+	s->spd_req.reqid = 40000;
+	s->spd_req.family = 2;
+	s->spd_req.tsrc.data = mutb(tun_a);
+	s->spd_req.tsrc.len = 4;
+	s->spd_req.tdst.data = mutb(tun_b);
+	s->spd_req.tdst.len = 4;
+	s->spd_reqp[0] = &s->spd_req;
+	parapet__spd_policy__init(&s->spd_pol);
+	s->spd_pol.id = 25;	/* out: 25 & 7 == 1 */
+	s->spd_pol.dir = 2;
+	s->spd_pol.action = 2;
+	s->spd_pol.priority = 0x80000000u;
+	s->spd_pol.family = 2;
+	s->spd_pol.src.data = mutb(ip_a);
+	s->spd_pol.src.len = 4;
+	s->spd_pol.src_plen = 32;
+	s->spd_pol.dst.data = mutb(ip_b);
+	s->spd_pol.dst.len = 4;
+	s->spd_pol.dst_plen = 24;
+	s->spd_pol.proto = 6;
+	s->spd_pol.dport = 443;
+	s->spd_pol.n_reqs = 1;
+	s->spd_pol.reqs = s->spd_reqp;
+	s->spd_polp[0] = &s->spd_pol;
+	parapet__spd_snapshot_request__init(&s->spd_snap_rq);
+	s->spd_snap_rq.max = 100;
+	parapet__spd_snapshot_reply__init(&s->spd_snap_rp);
+	s->spd_snap_rp.epoch = 5;
+	s->spd_snap_rp.gen = 9;
+	s->spd_snap_rp.total = 1;
+	s->spd_snap_rp.done = true;
+	s->spd_snap_rp.n_policies = 1;
+	s->spd_snap_rp.policies = s->spd_polp;
+	parapet__spd_change_event__init(&s->spd_change);
+	s->spd_change.epoch = 5;
+	s->spd_change.gen = 10;
+	s->spd_change.prev_gen = 9;
+	s->spd_change.op = PARAPET__SPD_OP__SPD_OP_ADD;
+	s->spd_change.policy = &s->spd_pol;
+	parapet__sysctl_var__init(&s->sysctl_var);
+	s->sysctl_var.name = mut("net.inet.ipsec.dfbit");
+	s->sysctl_var.value = 2;
+	s->sysctl_var.max = 2;
+	s->sysctl_varp[0] = &s->sysctl_var;
+	parapet__sysctl_get_request__init(&s->sysctl_get_rq);
+	s->sysctl_get_rq.name = mut("net.inet.ipsec.dfbit");
+	parapet__sysctl_get_reply__init(&s->sysctl_get_rp);
+	s->sysctl_get_rp.n_vars = 1;
+	s->sysctl_get_rp.vars = s->sysctl_varp;
+	parapet__sysctl_set_request__init(&s->sysctl_set_rq);
+	s->sysctl_set_rq.name = mut("net.inet.ipsec.dfbit");
+	s->sysctl_set_rq.value = 2;
+	parapet__sysctl_set_reply__init(&s->sysctl_set_rp);
+	s->sysctl_set_rp.var = &s->sysctl_var;
+	parapet__sysctl_change_event__init(&s->sysctl_change);
+	s->sysctl_change.name = mut("net.inet.ipsec.dfbit");
+	s->sysctl_change.value = 2;
+}
+
 void
 samples_init(void)
 {
@@ -153,6 +335,8 @@ samples_init(void)
 	samples_bus(&sm);
 	samples_regions(&sm);
 	samples_supervisor(&sm);
+	samples_keyd(&sm);
+	samples_policyd(&sm);
 }
 
 /* The sample body for a type; NULL for ERROR_REPLY. */
@@ -181,6 +365,26 @@ sample(uint32_t type)
 	case T(REGION_INFO_REPLY):	return &s->rinfo_rp.base;
 	case T(SHUTDOWN_REQUEST):	return &s->shut_rq.base;
 	case T(SHUTDOWN_REPLY):		return &s->shut_rp.base;
+	case T(SA_CHANGE_EVENT):	return &s->sa_change.base;
+	case T(SA_SYNC_REQUEST):	return &s->sa_sync_rq.base;
+	case T(SA_SYNC_REPLY):		return &s->sa_sync_rp.base;
+	case T(SA_USAGE_REQUEST):	return &s->sa_usage_rq.base;
+	case T(SA_USAGE_REPLY):		return &s->sa_usage_rp.base;
+	case T(ACQUIRE_REQUEST):	return &s->acq_rq.base;
+	case T(ACQUIRE_REPLY):		return &s->acq_rp.base;
+	case T(ACQUIRE_DONE_EVENT):	return &s->acq_done.base;
+	case T(SPD_PFKEY_REQUEST):	return &s->spd_pfkey_rq.base;
+	case T(SPD_PFKEY_REPLY):	return &s->spd_pfkey_rp.base;
+	case T(SPD_DUMP_REQUEST):	return &s->spd_dump_rq.base;
+	case T(SPD_DUMP_REPLY):		return &s->spd_dump_rp.base;
+	case T(SPD_SNAPSHOT_REQUEST):	return &s->spd_snap_rq.base;
+	case T(SPD_SNAPSHOT_REPLY):	return &s->spd_snap_rp.base;
+	case T(SPD_CHANGE_EVENT):	return &s->spd_change.base;
+	case T(SYSCTL_GET_REQUEST):	return &s->sysctl_get_rq.base;
+	case T(SYSCTL_GET_REPLY):	return &s->sysctl_get_rp.base;
+	case T(SYSCTL_SET_REQUEST):	return &s->sysctl_set_rq.base;
+	case T(SYSCTL_SET_REPLY):	return &s->sysctl_set_rp.base;
+	case T(SYSCTL_CHANGE_EVENT):	return &s->sysctl_change.base;
 	default:
 		fail_msg("no sample for type %u", type);
 		return NULL;

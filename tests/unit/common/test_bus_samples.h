@@ -42,6 +42,45 @@ struct samples {
 	Parapet__RegionInfoReply	rinfo_rp;
 	Parapet__ShutdownRequest	shut_rq;
 	Parapet__ShutdownReply		shut_rp;
+	/* keyd.proto */
+	Parapet__SaAddr			sa_addr[3];
+	Parapet__Sa			sa;
+	Parapet__Sa			*sap[1];
+	Parapet__SaLimits		sa_hard;
+	Parapet__SaChangeEvent		sa_change;
+	Parapet__SaSyncRequest		sa_sync_rq;
+	Parapet__SaSyncReply		sa_sync_rp;
+	Parapet__SaUsage		sa_usage;
+	Parapet__SaUsage		*sa_usagep[1];
+	Parapet__SaUsageRequest		sa_usage_rq;
+	Parapet__SaUsageReply		sa_usage_rp;
+	Parapet__AcquireSelector	acq_sel;
+	Parapet__AcquireRequest		acq_rq;
+	Parapet__AcquireReply		acq_rp;
+	Parapet__AcquireDoneEvent	acq_done;
+	/* policyd.proto */
+	uint8_t				spd_bytes[16];
+	Parapet__SpdPfkeyRequest	spd_pfkey_rq;
+	Parapet__SpdPfkeyOut		spd_out;
+	Parapet__SpdPfkeyOut		*spd_outp[1];
+	Parapet__SpdPfkeyReply		spd_pfkey_rp;
+	ProtobufCBinaryData		spd_msgs[1];
+	Parapet__SpdDumpRequest		spd_dump_rq;
+	Parapet__SpdDumpReply		spd_dump_rp;
+	Parapet__SpdIpsecRequest	spd_req;
+	Parapet__SpdIpsecRequest	*spd_reqp[1];
+	Parapet__SpdPolicy		spd_pol;
+	Parapet__SpdPolicy		*spd_polp[1];
+	Parapet__SpdSnapshotRequest	spd_snap_rq;
+	Parapet__SpdSnapshotReply	spd_snap_rp;
+	Parapet__SpdChangeEvent		spd_change;
+	Parapet__SysctlVar		sysctl_var;
+	Parapet__SysctlVar		*sysctl_varp[1];
+	Parapet__SysctlGetRequest	sysctl_get_rq;
+	Parapet__SysctlGetReply		sysctl_get_rp;
+	Parapet__SysctlSetRequest	sysctl_set_rq;
+	Parapet__SysctlSetReply		sysctl_set_rp;
+	Parapet__SysctlChangeEvent	sysctl_change;
 };
 
 extern struct samples sm;
