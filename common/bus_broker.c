@@ -54,7 +54,7 @@
  */
 #define PENDING_MAX		4096
 struct fwd {
-	TAILQ_ENTRY(fwd)	 link;
+	struct fwd		*next;		/* oldest first */
 	uint64_t		 corr;
 	char			 from[BUS_NAME_MAX + 1];
 };
@@ -71,7 +71,8 @@ struct peer {
 	char			(*subs)[BUS_NAME_MAX + 1];
 	size_t			 nsubs;
 	size_t			 subs_cap;
-	TAILQ_HEAD(, fwd)	 fwds;		/* requests forwarded to us */
+	struct fwd		*fwds;		/* requests forwarded to us */
+	struct fwd		**fwds_tail;
 	size_t			 nfwds;
 };
 
@@ -395,10 +396,15 @@ forward(struct peer *p, struct peer *q, const struct bus_msg *m)
 
 /* ---- requests in flight ---- */
 
+/* Unlink *fp (the link that points at f) and free f. */
 static void
-fwd_free(struct peer *q, struct fwd *f)
+fwd_unlink(struct peer *q, struct fwd **fp)
 {
-	TAILQ_REMOVE(&q->fwds, f, link);
+	struct fwd *f = *fp;
+
+	*fp = f->next;
+	if (q->fwds_tail == &f->next)
+		q->fwds_tail = fp;
 	q->nfwds--;
 	free(f);
 }
@@ -410,12 +416,13 @@ fwd_track(struct peer *p, struct peer *q, const struct bus_msg *m)
 	struct fwd *f;
 
 	if (q->nfwds >= PENDING_MAX)
-		fwd_free(q, TAILQ_FIRST(&q->fwds));
+		fwd_unlink(q, &q->fwds);	/* forget the oldest */
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return;		/* untracked: the requester times out */
 	f->corr = m->corr;
 	snprintf(f->from, sizeof(f->from), "%s", p->name);
-	TAILQ_INSERT_TAIL(&q->fwds, f, link);
+	*q->fwds_tail = f;
+	q->fwds_tail = &f->next;
 	q->nfwds++;
 }
 
@@ -423,11 +430,11 @@ fwd_track(struct peer *p, struct peer *q, const struct bus_msg *m)
 static void
 fwd_answered(struct peer *q, const struct bus_msg *m)
 {
-	struct fwd *f;
+	struct fwd **fp;
 
-	TAILQ_FOREACH(f, &q->fwds, link)
-		if (f->corr == m->corr && strcmp(f->from, m->dst) == 0) {
-			fwd_free(q, f);
+	for (fp = &q->fwds; *fp != NULL; fp = &(*fp)->next)
+		if ((*fp)->corr == m->corr && strcmp((*fp)->from, m->dst) == 0) {
+			fwd_unlink(q, fp);
 			return;
 		}
 }
@@ -437,19 +444,22 @@ static void
 fwds_fail(struct peer *q)
 {
 	struct bus_broker *b = q->b;
-	struct fwd *f;
 	struct peer *p;
 
-	while ((f = TAILQ_FIRST(&q->fwds)) != NULL) {
-		if (!b->destroying && (p = find_peer(b, f->from)) != NULL) {
-			struct bus_msg req;
+	while (q->fwds != NULL) {
+		char from[BUS_NAME_MAX + 1];
+		struct bus_msg req;
 
-			memset(&req, 0, sizeof(req));
-			req.corr = f->corr;
+		/* Copy and free first: answering may close the requester,
+		 * and closing runs these hooks again. */
+		memset(&req, 0, sizeof(req));
+		req.corr = q->fwds->corr;
+		memcpy(from, q->fwds->from, sizeof(from));
+		fwd_unlink(q, &q->fwds);
+		if (!b->destroying && (p = find_peer(b, from)) != NULL) {
 			answer(p, &req, -ECONNRESET, 0, NULL);
 			b->stats.reset++;
 		}
-		fwd_free(q, f);
 	}
 }
 
@@ -606,7 +616,7 @@ on_connection(uv_stream_t *server, int status)
 	p->b = b;
 	p->id = ++b->next_id;
 	p->accepted_ms = uv_now(b->loop);
-	TAILQ_INIT(&p->fwds);
+	p->fwds_tail = &p->fwds;
 	b->handles++;
 	TAILQ_INSERT_TAIL(&b->peers, p, link);
 	b->npeers++;

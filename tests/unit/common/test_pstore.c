@@ -214,8 +214,8 @@ test_recovery(void **state)
 	pstore_detach(ps);
 	/* b: state WRITING (1); c: a payload byte flipped. */
 	st_word = 1;
-	memcpy(raw + HDR + b * 64, &st_word, 4);
-	raw[HDR + c * 64 + 32] ^= 1;
+	memcpy(raw + HDR + (size_t)b * 64, &st_word, 4);
+	raw[HDR + (size_t)c * 64 + 32] ^= 1;
 
 	ps = attach(fd);
 	pstore_stats(ps, &st);
@@ -385,7 +385,6 @@ test_kill(void **state)
 		uint64_t ack[2];
 		struct pstore *ps;
 		struct kill_scan ks;
-		ssize_t n;
 		int status;
 
 		assert_int_equal(pipe(pfd), 0);
@@ -399,8 +398,7 @@ test_kill(void **state)
 		close(pfd[1]);
 		usleep((useconds_t)(1000 + prng_below(&s, 20000)));
 		kill(pid, SIGKILL);
-		while ((n = read(pfd[0], ack, sizeof(ack))) ==
-		    (ssize_t)sizeof(ack))
+		while (read(pfd[0], ack, sizeof(ack)) == (ssize_t)sizeof(ack))
 			if (ack[1] > acked[ack[0]])
 				acked[ack[0]] = ack[1];
 		close(pfd[0]);
