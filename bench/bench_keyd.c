@@ -160,9 +160,11 @@ cmp_u64(const void *a, const void *b)
 static void
 lat_print(const char *what, uint64_t *v, size_t n)
 {
+	size_t mid = n / 2, p99 = n * 99 / 100;
+
 	qsort(v, n, sizeof(*v), cmp_u64);
 	printf("%-44s median %7.2f us  p99 %7.2f us  (%zu samples)\n", what,
-	    (double)v[n / 2] / 1e3, (double)v[n * 99 / 100] / 1e3, n);
+	    (double)v[mid] / 1e3, (double)v[p99] / 1e3, n);
 }
 
 /* ---- the core alone ---- */
@@ -354,16 +356,24 @@ start_keyd(const char *argv0)
 static long
 rss_kib(pid_t pid)
 {
-	char path[64], line[256];
-	long kib = -1;
+	static const char key[] = "VmRSS:";
+	char path[64], line[256], *end;
+	long kib = -1, v;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, key, sizeof(key) - 1) != 0)
+			continue;
+		errno = 0;
+		v = strtol(line + sizeof(key) - 1, &end, 10);
+		if (errno == 0 && end != line + sizeof(key) - 1) {
+			kib = v;
 			break;
+		}
+	}
 	fclose(f);
 	return kib;
 }
@@ -376,10 +386,8 @@ static uint8_t rbuf[PFKEY_MSG_MAX_BYTES];
 static int
 recv_reply(int fd, uint8_t type)
 {
-	ssize_t n;
-
 	for (;;) {
-		if ((n = recv(fd, rbuf, sizeof(rbuf), 0)) < 16)
+		if (recv(fd, rbuf, sizeof(rbuf), 0) < 16)
 			fatal("recv");
 		if (rbuf[1] == type)
 			return rbuf[2];
@@ -528,13 +536,12 @@ sock_dump(int fd, size_t expect)
 	size_t len = build_hdr_only(P(DUMP), P(SATYPE_ESP), 9, buf, sizeof(buf));
 	size_t count = 0;
 	uint64_t t0 = now_ns();
-	ssize_t n;
 	uint32_t seq;
 	double s;
 
 	xsend(fd, buf, len);
 	for (;;) {
-		if ((n = recv(fd, rbuf, sizeof(rbuf), 0)) < 16)
+		if (recv(fd, rbuf, sizeof(rbuf), 0) < 16)
 			fatal("recv");
 		if (rbuf[1] != P(DUMP))
 			continue;
@@ -585,8 +592,8 @@ main(int argc, char **argv)
 	rng = s != NULL ? strtoull(s, NULL, 0) : (uint64_t)now_ns();
 	printf("bench_keyd: %zu SAs, seed %" PRIu64 "\nbuild: %s\n", n, rng,
 	    BENCH_BUILD);
-	if (n < SMALL * 2)
-		n = SMALL * 2;
+	if (n < (size_t)SMALL * 2)
+		n = (size_t)SMALL * 2;
 
 	core_rate = bench_core(n);
 
@@ -608,7 +615,7 @@ main(int argc, char **argv)
 	rss0 = rss_kib(keyd_pid);
 
 	/* 1 k SAs: one at a time, then GET latency. */
-	sync_rate = sock_add(fd, SPI_BASE, SMALL, 1);
+	(void)sock_add(fd, SPI_BASE, SMALL, 1);
 	sock_get_latency(fd, SMALL, "socket GET round trip, 1 k SAs");
 	sock_flush(fd);
 	/* n SAs: the first half one at a time, the rest pipelined. */

@@ -151,14 +151,13 @@ rpc(int fd, const uint8_t *buf, size_t len)
 {
 	struct pollfd p = { fd, POLLIN, 0 };
 	uint8_t r[4096];
-	ssize_t n;
 
 	if (send(fd, buf, len, 0) != (ssize_t)len)
 		return -1;
 	for (;;) {
 		if (poll(&p, 1, 5000) <= 0)
 			return -1;
-		if ((n = recv(fd, r, sizeof(r), 0)) < 16)
+		if (recv(fd, r, sizeof(r), 0) < 16)
 			return -1;
 		if (r[1] == buf[1] && memcmp(r + 8, buf + 8, 8) == 0)
 			return r[2];
@@ -216,18 +215,34 @@ start(void)
 	}
 }
 
+/* rm -rf path, without a shell: 0 if rm ran and succeeded. */
+static int
+rm_rf(const char *path)
+{
+	pid_t pid;
+	int st;
+
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
 static void
 stop(void)
 {
-	char cmd[128];
 	int st;
 
 	if (sup > 0) {
 		kill(sup, SIGTERM);
 		(void)waitpid(sup, &st, 0);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (rm_rf(dir) != 0)
 		log_warnx("cannot remove %s", dir);
 }
 
@@ -238,7 +253,6 @@ real_rate(uint32_t n, uint32_t base, int window)
 	struct pollfd p;
 	uint32_t sent = 0, got = 0;
 	uint64_t t0;
-	ssize_t k;
 	size_t len;
 	int fd;
 
@@ -256,7 +270,7 @@ real_rate(uint32_t n, uint32_t base, int window)
 		}
 		if (poll(&p, 1, 5000) <= 0)
 			fatalx("no reply (%u of %u)", got, n);
-		if ((k = recv(fd, r, sizeof(r), 0)) < 16)
+		if (recv(fd, r, sizeof(r), 0) < 16)
 			fatalx("short reply");
 		if (r[1] != PARAPET_SADB_X_SPDADD || r[2] != 0)
 			fatalx("reply type %u errno %u", r[1], r[2]);

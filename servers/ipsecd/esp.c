@@ -248,6 +248,34 @@ geom_make(const struct xform_sa *sa, const struct xform *enc,
 	return 0;
 }
 
+/*
+ * The UDP header of a NAT-T packet (RFC 3948), written once the ESP
+ * packet behind it is complete: udp points at it, ulen counts it too.
+ */
+static void
+udp_encap_fill(const struct xform_sa *sa, const struct geom *g,
+    uint8_t *udp, size_t ulen)
+{
+	struct ip_info oi;
+	uint16_t c;
+
+	be16_put(udp, sa->natt_sport);
+	be16_put(udp + 2, sa->natt_dport);
+	be16_put(udp + 4, (uint16_t)ulen);
+	be16_put(udp + 6, 0);	/* RFC 3948 §2.1: IPv4 sends 0 */
+	if ((g->outer != 0 ? sa->tun_dst.family : g->in.version) != 6)
+		return;
+	oi = g->in;
+	if (g->outer != 0) {
+		oi.version = 6;
+		oi.src = sa->tun_src;
+		oi.dst = sa->tun_dst;
+	}
+	/* IPv6 needs a real UDP checksum (RFC 8200 §8.1). */
+	c = ip_l4_csum(&oi, IPPROTO_NUM_UDP, udp, ulen);
+	be16_put(udp + 6, c == 0 ? 0xffff : c);
+}
+
 int
 esp_encap(const struct xform_sa *sa, struct xform_pkt *pkt, uint64_t seq,
     uint64_t iv)
@@ -312,28 +340,8 @@ esp_encap(const struct xform_sa *sa, struct xform_pkt *pkt, uint64_t seq,
 		    (uint32_t)(seq >> 32), digest);
 		memcpy(payload + ctlen, digest, g.icv);
 	}
-	if (g.udp != 0) {
-		uint8_t *udp = start + l3new;
-		size_t ulen = g.newlen - l3new;
-
-		be16_put(udp, sa->natt_sport);
-		be16_put(udp + 2, sa->natt_dport);
-		be16_put(udp + 4, (uint16_t)ulen);
-		be16_put(udp + 6, 0);	/* RFC 3948 §2.1: IPv4 sends 0 */
-		if ((g.outer != 0 ? sa->tun_dst.family : g.in.version) == 6) {
-			struct ip_info oi = g.in;
-			uint16_t c;
-
-			if (g.outer != 0) {
-				oi.version = 6;
-				oi.src = sa->tun_src;
-				oi.dst = sa->tun_dst;
-			}
-			/* IPv6 needs a real UDP checksum (RFC 8200 §8.1). */
-			c = ip_l4_csum(&oi, IPPROTO_NUM_UDP, udp, ulen);
-			be16_put(udp + 6, c == 0 ? 0xffff : c);
-		}
-	}
+	if (g.udp != 0)
+		udp_encap_fill(sa, &g, start + l3new, g.newlen - l3new);
 	pkt->off -= g.prefix;
 	pkt->len = g.newlen;
 	return 0;

@@ -27,6 +27,7 @@
 #include "keyd_bus.h"
 #include "log.h"
 #include "server.h"
+#include "util.h"
 
 #define T(v)		PARAPET__MSG_TYPE__MSG_##v
 #define HAS(v, e)	(((v)->present & (UINT32_C(1) << (e))) != 0)
@@ -165,12 +166,12 @@ sa_fill(struct sa_box *b, const struct sadb_sa *s, bool with_keys,
 	b->sa.auth_alg = v.sa.auth;
 	b->sa.enc_alg = satype == PARAPET_SADB_SATYPE_AH ? 0 : v.sa.encrypt;
 	if (with_keys && HAS(&v, PARAPET_SADB_EXT_KEY_AUTH)) {
-		b->sa.auth_key.data = (uint8_t *)(uintptr_t)v.key_auth.data;
+		b->sa.auth_key.data = deconst_bytes(v.key_auth.data);
 		b->sa.auth_key.len = v.key_auth.len_bytes;
 	}
 	if (with_keys && HAS(&v, PARAPET_SADB_EXT_KEY_ENCRYPT) &&
 	    satype == PARAPET_SADB_SATYPE_ESP) {
-		b->sa.enc_key.data = (uint8_t *)(uintptr_t)v.key_encrypt.data;
+		b->sa.enc_key.data = deconst_bytes(v.key_encrypt.data);
 		b->sa.enc_key.len = v.key_encrypt.len_bytes;
 	}
 	if (HAS(&v, PARAPET_SADB_EXT_LIFETIME_HARD)) {
@@ -426,7 +427,7 @@ on_sync(struct bus_client *c, const struct bus_msg *m, void *arg)
 	}
 	w->last_ms = now;
 	while (n < rq->max) {
-		if ((error = sadb_dump_next(&w->cur, &sa, &seq)) != 0) {
+		if (sadb_dump_next(&w->cur, &sa, &seq) != 0) {
 			/* -ENOENT: the cursor has ended itself. */
 			memset(w, 0, sizeof(*w));
 			done = true;

@@ -524,10 +524,10 @@ keyd_core_expire(struct keyd_core *k, const struct sa_event *ev,
 }
 
 /* Linux dump_esp_combs()/dump_ah_combs() lifetimes, seconds. */
-#define ACQ_HARD_ADDTIME	(24 * 60 * 60)
-#define ACQ_SOFT_ADDTIME	(20 * 60 * 60)
-#define ACQ_HARD_USETIME	(8 * 60 * 60)
-#define ACQ_SOFT_USETIME	(7 * 60 * 60)
+#define ACQ_HARD_ADDTIME	(UINT64_C(24) * 60 * 60)
+#define ACQ_SOFT_ADDTIME	(UINT64_C(20) * 60 * 60)
+#define ACQ_HARD_USETIME	(UINT64_C(8) * 60 * 60)
+#define ACQ_SOFT_USETIME	(UINT64_C(7) * 60 * 60)
 #define ACQ_REPLAY		32
 
 static void

@@ -627,18 +627,12 @@ test_acquire_installed(void **state)
 	close(km);
 }
 
-static void
-test_sync_usage_delete(void **state)
+/* Three SAs (the third with byte limits) and a larval one: its generation. */
+static uint64_t
+sync_add_sas(int km)
 {
-	Parapet__SaSyncRequest rq;
 	struct pfkey_msg m, r;
-	struct answer a;
-	uint64_t gen, old_gen;
-	size_t total = 0;
-	int km, pages = 0;
 
-	(void)state;
-	km = km_open();
 	hdr(&m, P(FLUSH), P(SATYPE_UNSPEC), 2);
 	pf_request(km, &m, 0, &r);
 	barrier();
@@ -661,9 +655,18 @@ test_sync_usage_delete(void **state)
 	pf_request(km, &m, 0, &r);
 	WAIT(&h, nseen == 3);
 	assert_int_equal(seen[2].hard_bytes, 2000);
-	gen = seen[2].generation;
+	return seen[2].generation;
+}
 
-	/* Sync, two SAs per page. */
+/* Sync, two SAs per page; then a cursor that is gone. */
+static void
+sync_pages(void)
+{
+	Parapet__SaSyncRequest rq;
+	struct answer a;
+	size_t total = 0;
+	int pages = 0;
+
 	parapet__sa_sync_request__init(&rq);
 	rq.max = 2;
 	do {
@@ -681,8 +684,15 @@ test_sync_usage_delete(void **state)
 	rq.cursor = 999;
 	ask(PARAPET__MSG_TYPE__MSG_SA_SYNC_REQUEST, &rq.base, &a);
 	assert_int_equal(a.error, -ESTALE);
+}
 
-	/* Usage: soft, then hard. */
+/* Usage of SA 0x2003 (generation gen): soft, then hard, then unknown. */
+static void
+usage_soft_hard(int km, uint64_t gen)
+{
+	struct pfkey_msg m;
+	struct answer a;
+
 	nseen = 0;
 	usage(gen, 0x2003, 1500, &a);
 	assert_int_equal(a.applied, 1);
@@ -705,8 +715,16 @@ test_sync_usage_delete(void **state)
 	/* Gone: unknown. */
 	usage(gen, 0x2003, 1, &a);
 	assert_int_equal(a.unknown, 1);
+}
 
-	/* DELETE, then the same SPI again: a new generation. */
+/* DELETE, then the same SPI again: a new generation. */
+static void
+delete_readd(int km)
+{
+	struct pfkey_msg m, r;
+	struct answer a;
+	uint64_t old_gen;
+
 	nseen = 0;
 	sa_msg(&m, P(DELETE), 0x2001, 7, 0);
 	pf_request(km, &m, 0, &r);
@@ -724,6 +742,21 @@ test_sync_usage_delete(void **state)
 	assert_int_equal(a.unknown, 1);
 	usage(seen[1].generation, 0x2001, 10, &a);
 	assert_int_equal(a.applied, 1);
+}
+
+static void
+test_sync_usage_delete(void **state)
+{
+	struct pfkey_msg m, r;
+	uint64_t gen;
+	int km;
+
+	(void)state;
+	km = km_open();
+	gen = sync_add_sas(km);
+	sync_pages();
+	usage_soft_hard(km, gen);
+	delete_readd(km);
 
 	/* FLUSH tells each usable SA (two), not the larval one. */
 	nseen = 0;

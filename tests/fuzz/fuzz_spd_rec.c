@@ -44,6 +44,17 @@ emit(const uint8_t *buf, size_t len, void *arg)
 	return 0;
 }
 
+/* Member by member: struct spd_sel has a padding byte. */
+static bool
+sel_equal(const struct spd_sel *a, const struct spd_sel *b)
+{
+	return a->family == b->family && a->src_plen == b->src_plen &&
+	    a->dst_plen == b->dst_plen && a->proto == b->proto &&
+	    a->sport == b->sport && a->dport == b->dport &&
+	    memcmp(a->src, b->src, sizeof(a->src)) == 0 &&
+	    memcmp(a->dst, b->dst, sizeof(a->dst)) == 0;
+}
+
 static void
 record(const uint8_t *data, size_t size)
 {
@@ -62,7 +73,7 @@ record(const uint8_t *data, size_t size)
 		p.e = r.e;
 		if (spd_rec_policy(&p, &r.lft, buf, sizeof(buf), &len) != 0 ||
 		    spd_rec_parse(buf, len, &r2) != 0 || r2.id != r.id ||
-		    memcmp(&r2.e.sel, &r.e.sel, sizeof(r.e.sel)) != 0)
+		    !sel_equal(&r2.e.sel, &r.e.sel))
 			abort();
 		break;
 	case SPD_REC_SYSCTL:

@@ -105,6 +105,8 @@ cl_recv_t(int fd, struct pfkey_msg *m, int timeout_ms)
 	enum pfkey_reject why;
 	ssize_t n = recv_raw(fd, rbuf, sizeof(rbuf), timeout_ms);
 
+	/* Defined even when a failed assertion in a caller returns. */
+	memset(m, 0, sizeof(*m));
 	if (n <= 0)
 		return -1;
 	if (pfkey_msg_parse_reply(rbuf, (size_t)n, m, &why) != 0) {
@@ -212,41 +214,103 @@ drain_count(int fd, uint8_t type)
 
 /* ---- parapetd ---- */
 
-static int
-sh(const char *cmd, char *out, size_t cap)
+/* Read fd to its end: the first cap - 1 bytes into out, terminated. */
+static void
+read_all(int fd, char *out, size_t cap)
 {
-	FILE *f = popen(cmd, "r");
+	char sink[512];
 	size_t n = 0;
-	int st;
+	ssize_t k;
 
-	if (f == NULL)
+	for (;;) {
+		if (n < cap - 1)
+			k = read(fd, out + n, cap - 1 - n);
+		else
+			k = read(fd, sink, sizeof(sink));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		if (n < cap - 1)
+			n += (size_t)k;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Run argv (no shell), its standard output (and standard error if
+ * with_stderr, else /dev/null) into out: its exit status, -1 if it did
+ * not exit.
+ */
+static int
+run_cmd(char *const argv[], bool with_stderr, char *out, size_t cap)
+{
+	pid_t pid;
+	int p[2], st, fd;
+
+	if (pipe(p) != 0)
 		return -1;
-	if (out != NULL) {
-		n = fread(out, 1, cap - 1, f);
-		out[n] = '\0';
-	} else
-		while (fgetc(f) != EOF)
-			;
-	st = pclose(f);
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], 1);
+		if (with_stderr)
+			dup2(p[1], 2);
+		else if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		close(p[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	read_all(p[0], out, cap);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A `parapetctl status` line "name pid state": pid if name and state. */
+static pid_t
+status_pid(char *l, const char *name, const char *state)
+{
+	char *save, *f[3], *end;
+	long v;
+	size_t i;
+
+	for (i = 0; i < nitems(f); i++)
+		if ((f[i] = strtok_r(i == 0 ? l : NULL, " \t", &save)) == NULL)
+			return -1;
+	if (strcmp(f[0], name) != 0 || strcmp(f[2], state) != 0)
+		return -1;
+	errno = 0;
+	v = strtol(f[1], &end, 10);
+	if (errno != 0 || end == f[1] || *end != '\0' || v <= 0 ||
+	    v > INT32_MAX)
+		return -1;
+	return (pid_t)v;
 }
 
 static pid_t
 policyd_pid(void)
 {
-	char cmd[1024], out[4096], *l;
+	char bin[512], out[4096], *l, *save;
+	char *argv[] = { bin, "-r", run, "status", NULL };
+	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "%s/parapetctl -r %s status 2>/dev/null",
-	    bindir, run);
-	(void)sh(cmd, out, sizeof(out));
-	for (l = strtok(out, "\n"); l != NULL; l = strtok(NULL, "\n")) {
-		char name[32], state[32];
-		int pid;
-
-		if (sscanf(l, "%31s %d %31s", name, &pid, state) == 3 &&
-		    strcmp(name, "policyd") == 0 && strcmp(state, "ready") == 0)
+	snprintf(bin, sizeof(bin), "%s/parapetctl", bindir);
+	(void)run_cmd(argv, false, out, sizeof(out));
+	for (l = strtok_r(out, "\n", &save); l != NULL;
+	    l = strtok_r(NULL, "\n", &save))
+		if ((pid = status_pid(l, "policyd", "ready")) > 0)
 			return pid;
-	}
 	return -1;
 }
 
@@ -322,7 +386,8 @@ start(void **state)
 static int
 stop(void **state)
 {
-	char cmd[200];
+	char out[256];
+	char *argv[] = { "rm", "-rf", "--", dir, NULL };
 	uint64_t end = test_now_ms() + 8000;
 	int st;
 
@@ -342,8 +407,7 @@ stop(void **state)
 		fprintf(stderr, "kept %s\n", dir);
 		return 0;
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return run_cmd(argv, true, out, sizeof(out)) == 0 ? 0 : -1;
 }
 
 /* ---- PF_KEY ---- */
@@ -613,11 +677,12 @@ test_kill_policyd(void **state)
 static int
 ctl(const char *args, char *out, size_t cap)
 {
-	char cmd[1024];
+	char bin[512], arg[256];
+	char *argv[] = { bin, "-r", run, "sysctl", arg, NULL };
 
-	snprintf(cmd, sizeof(cmd), "%s/parapetctl -r %s sysctl %s 2>&1",
-	    bindir, run, args);
-	return sh(cmd, out, cap);
+	snprintf(bin, sizeof(bin), "%s/parapetctl", bindir);
+	snprintf(arg, sizeof(arg), "%s", args);
+	return run_cmd(argv, true, out, cap);
 }
 
 static void

@@ -234,13 +234,11 @@ samples_keyd(struct samples *s)
 	s->acq_done.error = 2;
 }
 
+/* policyd's PF_KEY relay and dump. */
 static void
-samples_policyd(struct samples *s)
+samples_spd_pfkey(struct samples *s)
 {
 	/* The smallest PF_KEY datagram: a sadb_msg, length 2 words. */
-	static const uint8_t tun_a[4] = { 198, 51, 100, 1 };
-	static const uint8_t tun_b[4] = { 198, 51, 100, 2 };
-
 	s->spd_bytes[0] = 2;
 	s->spd_bytes[1] = 14;
 	s->spd_bytes[4] = 2;
@@ -265,6 +263,15 @@ samples_policyd(struct samples *s)
 	s->spd_dump_rp.cursor = 77;
 	s->spd_dump_rp.n_msgs = 1;
 	s->spd_dump_rp.msgs = s->spd_msgs;
+}
+
+/* One policy: its snapshot and its change event. */
+static void
+samples_spd_policy(struct samples *s)
+{
+	static const uint8_t tun_a[4] = { 198, 51, 100, 1 };
+	static const uint8_t tun_b[4] = { 198, 51, 100, 2 };
+
 	parapet__spd_ipsec_request__init(&s->spd_req);
 	s->spd_req.proto = 50;
 	s->spd_req.mode = 2;
@@ -308,6 +315,11 @@ samples_policyd(struct samples *s)
 	s->spd_change.prev_gen = 9;
 	s->spd_change.op = PARAPET__SPD_OP__SPD_OP_ADD;
 	s->spd_change.policy = &s->spd_pol;
+}
+
+static void
+samples_sysctl(struct samples *s)
+{
 	parapet__sysctl_var__init(&s->sysctl_var);
 	s->sysctl_var.name = mut("net.inet.ipsec.dfbit");
 	s->sysctl_var.value = 2;
@@ -336,7 +348,9 @@ samples_init(void)
 	samples_regions(&sm);
 	samples_supervisor(&sm);
 	samples_keyd(&sm);
-	samples_policyd(&sm);
+	samples_spd_pfkey(&sm);
+	samples_spd_policy(&sm);
+	samples_sysctl(&sm);
 }
 
 /* The sample body for a type; NULL for ERROR_REPLY. */

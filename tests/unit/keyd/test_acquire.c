@@ -320,36 +320,17 @@ req_run(struct keyd_core *k, struct keyd_client *cl, struct pfkey_msg *m,
 	return eff.error;
 }
 
-static void
-test_dispatch_hooks(void **state)
+/* SADB_ACQUIRE as Linux lays it out, for ESP then AH: the ESP one's seq. */
+static uint32_t
+hooks_acquire_layout(struct keyd_core *k, struct acquire_table *t)
 {
-	struct keyd_client cl = { 0, false };
-	struct acquire_table *t;
 	const struct acquire *a;
-	struct sadb_limits lim;
-	struct told told;
-	struct keyd_core *k;
 	struct pfkey_comb c;
-	struct pfkey_msg m;
 	struct acquire r;
-	struct sadb *db;
-	uint32_t seq, spi;
+	uint32_t seq;
 	size_t i;
 	bool chacha = false, gcm = false, null_hmac = false;
 
-	(void)state;
-	memset(&lim, 0, sizeof(lim));
-	memset(&told, 0, sizeof(told));
-	assert_int_equal(sadb_create(&db, &lim), 0);
-	assert_int_equal(acquire_table_create(&t, NULL), 0);
-	assert_non_null(k = calloc(1, sizeof(*k)));
-	keyd_core_init(k, db, rnd, NULL, true);
-	k->acq = t;
-	k->hooks.sa_change = told_sa;
-	k->hooks.acquire_done = told_done;
-	k->hooks.arg = &told;
-
-	/* SADB_ACQUIRE as Linux lays it out. */
 	req(&r, 42, 9, "10.0.0.1", "10.0.0.2");
 	assert_int_equal(acquire_start(t, &r, 0, &a), 0);
 	seq = a->seq;
@@ -388,6 +369,107 @@ test_dispatch_hooks(void **state)
 		assert_int_not_equal(c.auth, 0);
 	}
 	assert_int_equal(acquire_end(t, a->seq, NULL), 0);
+	return seq;
+}
+
+/* GETSPI + UPDATE with an acquire's seq: INSTALLED, INSTALL; UPDATE. */
+static void
+hooks_getspi_update(struct keyd_core *k, struct keyd_client *cl,
+    struct acquire_table *t, struct sadb *db, struct told *told)
+{
+	const struct acquire *a;
+	struct pfkey_msg m;
+	struct acquire r;
+	uint32_t seq, spi;
+
+	req(&r, 42, 9, "10.0.0.1", "10.0.0.2");
+	assert_int_equal(acquire_start(t, &r, 0, &a), 0);
+	seq = a->seq;
+	msg(&m, PARAPET_SADB_GETSPI, 0, seq);
+	assert_int_equal(req_run(k, cl, &m, 500), 0);
+	assert_int_equal(acquire_find(t, seq)->deadline_ms,
+	    500 + ACQUIRE_TIMEOUT_MS);
+	spi = out.sa.spi;
+	assert_int_equal(told->n, 0);		/* larval: not told */
+	msg(&m, PARAPET_SADB_UPDATE, spi, seq);
+	assert_int_equal(req_run(k, cl, &m, 600), 0);
+	assert_int_equal(told->n, 1);
+	assert_int_equal(told->change[0], KEYD_SA_INSTALL);
+	assert_int_equal(told->ndone, 2);
+	assert_int_equal(told->result, ACQUIRE_INSTALLED);
+	assert_int_equal(acquire_count(t), 0);
+	/* UPDATE of a usable SA: UPDATE. */
+	m.present |= UINT32_C(1) << PARAPET_SADB_EXT_LIFETIME_HARD;
+	m.lft_hard.addtime = 10;
+	assert_int_equal(req_run(k, cl, &m, 700), 0);
+	assert_int_equal(told->n, 2);
+	assert_int_equal(told->change[1], KEYD_SA_UPDATE);
+	assert_true(told->gen[1] == told->gen[0]);
+	/*
+	 * Its hard expiry straight from the SADB (no keyd_core_expire()):
+	 * the hooks are the dispatcher's, nobody is told (the shell's
+	 * expiry goes through keyd_core_expire(): test_expiry_hooks).
+	 */
+	(void)sadb_expire(db, 700 + 10000, NULL, NULL);
+	assert_int_equal(told->n, 2);
+}
+
+/* ADD and DELETE, then FLUSH. */
+static void
+hooks_add_delete_flush(struct keyd_core *k, struct keyd_client *cl,
+    struct sadb *db, struct told *told)
+{
+	struct pfkey_msg m;
+
+	/* ADD and DELETE: INSTALL, DELETE (REQUEST); a new generation. */
+	msg(&m, PARAPET_SADB_ADD, 0x999, 0);
+	assert_int_equal(req_run(k, cl, &m, 800), 0);
+	assert_int_equal(told->change[2], KEYD_SA_INSTALL);
+	assert_true(told->gen[2] > told->gen[0]);
+	msg(&m, PARAPET_SADB_DELETE, 0x999, 0);
+	assert_int_equal(req_run(k, cl, &m, 800), 0);
+	assert_int_equal(told->change[3], KEYD_SA_DELETE);
+	assert_int_equal(told->why[3], KEYD_SA_REASON_DELETE);
+	/* FLUSH: DELETE (FLUSH) per usable SA; a larval one is not told. */
+	msg(&m, PARAPET_SADB_ADD, 0x998, 0);
+	assert_int_equal(req_run(k, cl, &m, 800), 0);
+	msg(&m, PARAPET_SADB_GETSPI, 0, 0);
+	assert_int_equal(req_run(k, cl, &m, 800), 0);
+	told->n = 0;
+	msg(&m, PARAPET_SADB_FLUSH, 0, 5);
+	m.present = 0;
+	assert_int_equal(req_run(k, cl, &m, 800), 0);
+	assert_int_equal(told->n, 1);		/* 0x998 */
+	assert_int_equal(told->change[0], KEYD_SA_DELETE);
+	assert_int_equal(told->why[0], KEYD_SA_REASON_FLUSH);
+	assert_int_equal(sadb_count(db, 0), 0);
+}
+
+static void
+test_dispatch_hooks(void **state)
+{
+	struct keyd_client cl = { 0, false };
+	struct acquire_table *t;
+	struct sadb_limits lim;
+	struct told told;
+	struct keyd_core *k;
+	struct pfkey_msg m;
+	struct sadb *db;
+	uint32_t seq;
+
+	(void)state;
+	memset(&lim, 0, sizeof(lim));
+	memset(&told, 0, sizeof(told));
+	assert_int_equal(sadb_create(&db, &lim), 0);
+	assert_int_equal(acquire_table_create(&t, NULL), 0);
+	assert_non_null(k = calloc(1, sizeof(*k)));
+	keyd_core_init(k, db, rnd, NULL, true);
+	k->acq = t;
+	k->hooks.sa_change = told_sa;
+	k->hooks.acquire_done = told_done;
+	k->hooks.arg = &told;
+
+	seq = hooks_acquire_layout(k, t);
 
 	/* A key manager's refusal: no reply, the acquire ends. */
 	msg(&m, PARAPET_SADB_ACQUIRE, 0, seq);
@@ -401,59 +483,8 @@ test_dispatch_hooks(void **state)
 	assert_int_equal(told.seq, seq);
 	assert_null(acquire_find(t, seq));
 
-	/* GETSPI + UPDATE with an acquire's seq: INSTALLED, INSTALL. */
-	req(&r, 42, 9, "10.0.0.1", "10.0.0.2");
-	assert_int_equal(acquire_start(t, &r, 0, &a), 0);
-	seq = a->seq;
-	msg(&m, PARAPET_SADB_GETSPI, 0, seq);
-	assert_int_equal(req_run(k, &cl, &m, 500), 0);
-	assert_int_equal(acquire_find(t, seq)->deadline_ms,
-	    500 + ACQUIRE_TIMEOUT_MS);
-	spi = out.sa.spi;
-	assert_int_equal(told.n, 0);		/* larval: not told */
-	msg(&m, PARAPET_SADB_UPDATE, spi, seq);
-	assert_int_equal(req_run(k, &cl, &m, 600), 0);
-	assert_int_equal(told.n, 1);
-	assert_int_equal(told.change[0], KEYD_SA_INSTALL);
-	assert_int_equal(told.ndone, 2);
-	assert_int_equal(told.result, ACQUIRE_INSTALLED);
-	assert_int_equal(acquire_count(t), 0);
-	/* UPDATE of a usable SA: UPDATE. */
-	m.present |= UINT32_C(1) << PARAPET_SADB_EXT_LIFETIME_HARD;
-	m.lft_hard.addtime = 10;
-	assert_int_equal(req_run(k, &cl, &m, 700), 0);
-	assert_int_equal(told.n, 2);
-	assert_int_equal(told.change[1], KEYD_SA_UPDATE);
-	assert_true(told.gen[1] == told.gen[0]);
-	/*
-	 * Its hard expiry straight from the SADB (no keyd_core_expire()):
-	 * the hooks are the dispatcher's, nobody is told (the shell's
-	 * expiry goes through keyd_core_expire(): test_expiry_hooks).
-	 */
-	(void)sadb_expire(db, 700 + 10000, NULL, NULL);
-	assert_int_equal(told.n, 2);
-	/* ADD and DELETE: INSTALL, DELETE (REQUEST); a new generation. */
-	msg(&m, PARAPET_SADB_ADD, 0x999, 0);
-	assert_int_equal(req_run(k, &cl, &m, 800), 0);
-	assert_int_equal(told.change[2], KEYD_SA_INSTALL);
-	assert_true(told.gen[2] > told.gen[0]);
-	msg(&m, PARAPET_SADB_DELETE, 0x999, 0);
-	assert_int_equal(req_run(k, &cl, &m, 800), 0);
-	assert_int_equal(told.change[3], KEYD_SA_DELETE);
-	assert_int_equal(told.why[3], KEYD_SA_REASON_DELETE);
-	/* FLUSH: DELETE (FLUSH) per usable SA; a larval one is not told. */
-	msg(&m, PARAPET_SADB_ADD, 0x998, 0);
-	assert_int_equal(req_run(k, &cl, &m, 800), 0);
-	msg(&m, PARAPET_SADB_GETSPI, 0, 0);
-	assert_int_equal(req_run(k, &cl, &m, 800), 0);
-	told.n = 0;
-	msg(&m, PARAPET_SADB_FLUSH, 0, 5);
-	m.present = 0;
-	assert_int_equal(req_run(k, &cl, &m, 800), 0);
-	assert_int_equal(told.n, 1);		/* 0x998 */
-	assert_int_equal(told.change[0], KEYD_SA_DELETE);
-	assert_int_equal(told.why[0], KEYD_SA_REASON_FLUSH);
-	assert_int_equal(sadb_count(db, 0), 0);
+	hooks_getspi_update(k, &cl, t, db, &told);
+	hooks_add_delete_flush(k, &cl, db, &told);
 
 	acquire_table_destroy(t);
 	sadb_destroy(db);

@@ -80,7 +80,13 @@ test_sa(void **state)
 	(void)state;
 	reset();
 	assert_int_equal(check_ev(), 0);
-	/* Family vs length. */
+}
+
+/* Family vs length. */
+static void
+test_sa_addr(void **state)
+{
+	(void)state;
 	reset();
 	src.addr.len = 16;
 	assert_int_equal(check_ev(), -EINVAL);
@@ -95,7 +101,13 @@ test_sa(void **state)
 	reset();
 	sa.src = NULL;
 	assert_int_equal(check_ev(), -EINVAL);
-	/* Identity. */
+}
+
+/* Identity, enum ranges. */
+static void
+test_sa_ident_enums(void **state)
+{
+	(void)state;
 	reset();
 	sa.spi = 0;
 	assert_int_equal(check_ev(), -EINVAL);
@@ -127,7 +139,12 @@ test_sa(void **state)
 	reset();
 	ev.reason = PARAPET__SA_DELETE_REASON__SA_DELETE_FLUSH;
 	assert_int_equal(check_ev(), -EINVAL);			/* reason on INSTALL */
-	/* NAT-T. */
+}
+
+static void
+test_sa_natt(void **state)
+{
+	(void)state;
 	reset();
 	sa.nat_type = PARAPET__SA_NAT_TYPE__SA_NAT_ESPINUDP;
 	sa.nat_sport = 4500;
@@ -147,7 +164,13 @@ test_sa(void **state)
 	oa.addr.len = 3;
 	sa.nat_oa = &oa;
 	assert_int_equal(check_ev(), -EINVAL);
-	/* Keys vs algorithms. */
+}
+
+/* Keys vs algorithms; AH: auth only. */
+static void
+test_sa_keys(void **state)
+{
+	(void)state;
 	reset();
 	sa.enc_key.len = 32;
 	assert_int_equal(check_ev(), -EINVAL);
@@ -184,7 +207,13 @@ test_sa(void **state)
 	sa.auth_key.data = k32;
 	sa.auth_key.len = 32;
 	assert_int_equal(check_ev(), 0);
-	/* DELETE: a reason, no keys. */
+}
+
+/* DELETE: a reason, no keys. */
+static void
+test_sa_delete(void **state)
+{
+	(void)state;
 	reset();
 	ev.change = PARAPET__SA_CHANGE__SA_CHANGE_DELETE;
 	assert_int_equal(check_ev(), -EINVAL);			/* no reason */
@@ -310,6 +339,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sa),
+		cmocka_unit_test(test_sa_addr),
+		cmocka_unit_test(test_sa_ident_enums),
+		cmocka_unit_test(test_sa_natt),
+		cmocka_unit_test(test_sa_keys),
+		cmocka_unit_test(test_sa_delete),
 		cmocka_unit_test(test_sync_usage),
 		cmocka_unit_test(test_acquire),
 	};

@@ -133,7 +133,7 @@ struct row {
 	uint8_t		 type;		/* request */
 	int		 what;		/* see make() */
 	int		 error;		/* errno answered */
-	size_t		 nout;
+	uint32_t	 nout;
 	uint8_t		 out_type[2];
 	int		 dest[2];
 	enum spd_change	 change;
@@ -180,14 +180,72 @@ static const struct row rows[] = {
 	  { T(X_SPDADD) }, { SPD_PFKEY_DEST_ONE }, SPD_CHANGE_NONE },
 };
 
+/* The request of a row; id is the installed policy's. */
+static void
+make(const struct row *r, uint32_t id, struct pfkey_msg *m)
+{
+	switch (r->what) {
+	case W_NEW:
+		spd_msg(m, r->type, 0x0a010101, 2);
+		break;
+	case W_EXISTING:
+	case W_ENTRUST:
+	case W_MISSING_SEL:
+		spd_msg(m, r->type, 0x0a090909, 2);
+		if (r->what == W_ENTRUST)
+			m->policy.type = PARAPET_IPSEC_POLICY_ENTRUST,
+			    m->policy.nreqs = 0;
+		if (r->what == W_MISSING_SEL)
+			m->present &= ~BIT(T(EXT_ADDRESS_SRC));
+		break;
+	case W_ID_EXISTING:
+	case W_ID_MISSING:
+	case W_ID_BADDIR:
+		hdr(m, r->type, 9);
+		m->present = BIT(T(X_EXT_POLICY));
+		m->policy.dir = 2;
+		m->policy.id = r->what == W_ID_EXISTING ? id :
+		    r->what == W_ID_MISSING ? id + 8 : (id & ~7u) | 3;
+		break;
+	default:
+		hdr(m, r->type, 9);
+		break;
+	}
+}
+
+/* The messages a row's request gave. */
+static void
+check_outs(const struct row *r, const struct spd_pfkey_result *res,
+    uint32_t id)
+{
+	struct pfkey_msg o;
+	size_t k;
+
+	for (k = 0; k < res->nout; k++) {
+		out_parse(res, k, &o);
+		assert_int_equal(o.hdr.type, r->out_type[k]);
+		assert_int_equal(o.hdr.seq, 9);
+		assert_int_equal(o.hdr.pid, 4242);
+		assert_int_equal(o.hdr.msg_errno, r->error);
+		assert_int_equal((int)res->out[k].dest, r->dest[k]);
+		if (r->error == 0 && r->type != T(X_SPDFLUSH)) {
+			assert_int_equal(o.policy.id, res->id != 0 ?
+			    res->id : id);
+			assert_true(pfkey_msg_has(&o,
+			    T(EXT_LIFETIME_CURRENT)));
+			assert_int_equal(o.lft_current.addtime, NOW / 1000);
+		}
+	}
+}
+
 static void
 test_rows(void **state)
 {
 	struct ctx *c = *state;
 	struct spd_pfkey_result res;
-	struct pfkey_msg m, o, a;
+	struct pfkey_msg m, a;
 	uint32_t id = 0;
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < nitems(rows); i++) {
 		const struct row *r = &rows[i];
@@ -198,54 +256,13 @@ test_rows(void **state)
 		run(c, &a, &res);
 		assert_int_equal(res.error, 0);
 		id = res.id;
-		switch (r->what) {
-		case W_NEW:
-			spd_msg(&m, r->type, 0x0a010101, 2);
-			break;
-		case W_EXISTING:
-		case W_ENTRUST:
-		case W_MISSING_SEL:
-			spd_msg(&m, r->type, 0x0a090909, 2);
-			if (r->what == W_ENTRUST)
-				m.policy.type = PARAPET_IPSEC_POLICY_ENTRUST,
-				    m.policy.nreqs = 0;
-			if (r->what == W_MISSING_SEL)
-				m.present &= ~BIT(T(EXT_ADDRESS_SRC));
-			break;
-		case W_ID_EXISTING:
-		case W_ID_MISSING:
-		case W_ID_BADDIR:
-			hdr(&m, r->type, 9);
-			m.present = BIT(T(X_EXT_POLICY));
-			m.policy.dir = 2;
-			m.policy.id = r->what == W_ID_EXISTING ? id :
-			    r->what == W_ID_MISSING ? id + 8 : (id & ~7u) | 3;
-			break;
-		default:
-			hdr(&m, r->type, 9);
-			break;
-		}
+		make(r, id, &m);
 		run(c, &m, &res);
 		if (res.error != r->error || res.nout != r->nout ||
 		    res.change != r->change)
 			fail_msg("row %s: error %d nout %zu change %d", r->name,
 			    res.error, res.nout, res.change);
-		for (k = 0; k < res.nout; k++) {
-			out_parse(&res, k, &o);
-			assert_int_equal(o.hdr.type, r->out_type[k]);
-			assert_int_equal(o.hdr.seq, 9);
-			assert_int_equal(o.hdr.pid, 4242);
-			assert_int_equal(o.hdr.msg_errno, r->error);
-			assert_int_equal((int)res.out[k].dest, r->dest[k]);
-			if (r->error == 0 && r->type != T(X_SPDFLUSH)) {
-				assert_int_equal(o.policy.id, res.id != 0 ?
-				    res.id : id);
-				assert_true(pfkey_msg_has(&o,
-				    T(EXT_LIFETIME_CURRENT)));
-				assert_int_equal(o.lft_current.addtime,
-				    NOW / 1000);
-			}
-		}
+		check_outs(r, &res, id);
 		if (r->change == SPD_CHANGE_DELETE)
 			assert_null(spd_get_id(c->spd, res.id));
 		if (r->change == SPD_CHANGE_ADD || r->change == SPD_CHANGE_UPDATE)
@@ -692,52 +709,41 @@ test_restore(void **state)
 static int
 cmp_seq(const void *a, const void *b)
 {
-	const struct spd_policy *x = *(const struct spd_policy *const *)a;
-	const struct spd_policy *y = *(const struct spd_policy *const *)b;
+	const struct spd_policy *x = *(const void *const *)a;
+	const struct spd_policy *y = *(const void *const *)b;
 
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* 4000 random X_SPDADD/UPDATE, DELETE2 and FLUSH on c's SPD. */
 static void
-test_rebuild(void **state)
+rebuild_churn(struct ctx *c, uint64_t *st)
 {
-	static const struct spd_policy *order[4096];
-	struct ctx *c = *state;
 	struct spd_pfkey_result res;
-	struct spd_cursor cur;
-	const struct spd_policy *p, *q;
-	struct spd_pfkey pk2;
-	struct spd_lft l, l2;
-	struct spd_rec rec;
-	struct spd_pkt pkt;
 	struct pfkey_msg m;
-	struct spd *db2;
-	uint8_t buf[SPD_REC_MAX];
-	uint64_t st = seed ^ 0xabc;
 	uint32_t live[64];
-	size_t nlive = 0, len, i, n = 0;
+	size_t nlive = 0, i;
 
-	(void)spd_flush(c->spd, 0);
 	for (i = 0; i < 4000; i++) {
-		uint64_t op = prng_below(&st, 100);
+		uint64_t op = prng_below(st, 100);
 
 		if (op < 60 || nlive == 0) {
-			spd_msg(&m, prng_below(&st, 3) == 0 ? T(X_SPDUPDATE) :
+			spd_msg(&m, prng_below(st, 3) == 0 ? T(X_SPDUPDATE) :
 			    T(X_SPDADD), 0x0f000000 +
-			    (uint32_t)prng_below(&st, 64),
-			    (uint8_t)(1 + prng_below(&st, 3)));
-			m.dst.prefixlen = prng_below(&st, 2) ? 32 : 28;
-			m.policy.priority = (uint32_t)prng_below(&st, 3);
-			if (prng_below(&st, 2)) {
+			    (uint32_t)prng_below(st, 64),
+			    (uint8_t)(1 + prng_below(st, 3)));
+			m.dst.prefixlen = prng_below(st, 2) ? 32 : 28;
+			m.policy.priority = (uint32_t)prng_below(st, 3);
+			if (prng_below(st, 2)) {
 				m.present |= BIT(T(EXT_LIFETIME_HARD));
-				m.lft_hard.addtime = prng_below(&st, 1000);
+				m.lft_hard.addtime = prng_below(st, 1000);
 			}
 			run(c, &m, &res);
 			if (res.error == 0 && res.change == SPD_CHANGE_ADD &&
 			    nlive < nitems(live))
 				live[nlive++] = res.id;
 		} else if (op < 99) {
-			size_t k = prng_below(&st, nlive);
+			size_t k = prng_below(st, nlive);
 
 			hdr(&m, T(X_SPDDELETE2), 1);
 			m.present = BIT(T(X_EXT_POLICY));
@@ -751,14 +757,19 @@ test_rebuild(void **state)
 			nlive = 0;
 		}
 	}
-	spd_dump_begin(c->spd, &cur, 0);
-	while ((p = spd_dump_next(c->spd, &cur)) != NULL && n < nitems(order))
-		order[n++] = p;
-	spd_dump_end(c->spd, &cur);
-	assert_int_equal(n, spd_count(c->spd));
-	qsort(order, n, sizeof(order[0]), cmp_seq);
-	assert_int_equal(spd_create(&db2, 9), 0);
-	assert_int_equal(spd_pfkey_init(&pk2, db2), 0);
+}
+
+/* Every policy as a record, parsed back and restored into db2/pk2. */
+static void
+rebuild_restore(struct ctx *c, const void *const *order, size_t n,
+    struct spd *db2, struct spd_pfkey *pk2)
+{
+	const struct spd_policy *p;
+	struct spd_rec rec;
+	struct spd_lft l;
+	uint8_t buf[SPD_REC_MAX];
+	size_t len, i;
+
 	for (i = 0; i < n; i++) {
 		p = order[i];
 		spd_pfkey_lft_get(&c->pk, p->id, &l);
@@ -767,8 +778,19 @@ test_rebuild(void **state)
 		assert_int_equal(spd_rec_parse(buf, len, &rec), 0);
 		assert_int_equal(spd_restore(db2, &rec.e, rec.id, rec.add_ms),
 		    0);
-		assert_int_equal(spd_pfkey_lft_set(&pk2, rec.id, &rec.lft), 0);
+		assert_int_equal(spd_pfkey_lft_set(pk2, rec.id, &rec.lft), 0);
 	}
+}
+
+/* Same ids, entries, add times and lifetimes in db2/pk2 as in c. */
+static void
+rebuild_compare(struct ctx *c, const void *const *order, size_t n,
+    struct spd *db2, struct spd_pfkey *pk2)
+{
+	const struct spd_policy *p, *q;
+	struct spd_lft l, l2;
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		p = order[i];
 		q = spd_get_id(db2, p->id);
@@ -778,19 +800,28 @@ test_rebuild(void **state)
 		assert_int_equal(q->e.priority, p->e.priority);
 		assert_int_equal(q->e.req[0].reqid, p->e.req[0].reqid);
 		spd_pfkey_lft_get(&c->pk, p->id, &l);
-		spd_pfkey_lft_get(&pk2, q->id, &l2);
+		spd_pfkey_lft_get(pk2, q->id, &l2);
 		assert_int_equal(l.hard.addtime, l2.hard.addtime);
 	}
-	/* Ties rank the same: every packet finds the same policy. */
+}
+
+/* Ties rank the same: every packet finds the same policy. */
+static void
+rebuild_lookups(struct ctx *c, struct spd *db2, uint64_t *st)
+{
+	const struct spd_policy *p, *q;
+	struct spd_pkt pkt;
+	size_t i;
+
 	for (i = 0; i < 3000; i++) {
-		uint32_t ip = htonl(0x0f000000 + (uint32_t)prng_below(&st, 80));
-		uint8_t dir = (uint8_t)(1 + prng_below(&st, 3));
+		uint32_t ip = htonl(0x0f000000 + (uint32_t)prng_below(st, 80));
+		uint8_t dir = (uint8_t)(1 + prng_below(st, 3));
 
 		memset(&pkt, 0, sizeof(pkt));
 		pkt.family = AF_INET;
 		pkt.proto = IPPROTO_TCP;
 		pkt.src[0] = 10;
-		pkt.src[3] = (uint8_t)prng_next(&st);
+		pkt.src[3] = (uint8_t)prng_next(st);
 		memcpy(pkt.dst, &ip, 4);
 		p = spd_lookup(c->spd, dir, &pkt);
 		q = spd_lookup(db2, dir, &pkt);
@@ -799,6 +830,34 @@ test_rebuild(void **state)
 			    "rebuilt", (unsigned long long)seed, i,
 			    p != NULL ? p->id : 0, q != NULL ? q->id : 0);
 	}
+}
+
+static void
+test_rebuild(void **state)
+{
+	/* const struct spd_policy *, sorted by qsort(). */
+	static const void *order[4096];
+	struct ctx *c = *state;
+	struct spd_cursor cur;
+	const struct spd_policy *p;
+	struct spd_pfkey pk2;
+	struct spd *db2;
+	uint64_t st = seed ^ 0xabc;
+	size_t n = 0;
+
+	(void)spd_flush(c->spd, 0);
+	rebuild_churn(c, &st);
+	spd_dump_begin(c->spd, &cur, 0);
+	while ((p = spd_dump_next(c->spd, &cur)) != NULL && n < nitems(order))
+		order[n++] = p;
+	spd_dump_end(c->spd, &cur);
+	assert_int_equal(n, spd_count(c->spd));
+	qsort(order, n, sizeof(order[0]), cmp_seq);
+	assert_int_equal(spd_create(&db2, 9), 0);
+	assert_int_equal(spd_pfkey_init(&pk2, db2), 0);
+	rebuild_restore(c, order, n, db2, &pk2);
+	rebuild_compare(c, order, n, db2, &pk2);
+	rebuild_lookups(c, db2, &st);
 	spd_pfkey_fini(&pk2);
 	spd_destroy(db2);
 }
