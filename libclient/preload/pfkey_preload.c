@@ -132,11 +132,31 @@ fork_parent(void)
 
 #define LOOKUP(f)	(real_##f = (__typeof__(real_##f))dlsym(RTLD_NEXT, #f))
 
+/*
+ * PARAPET_PFKEY_TIMEOUT_MS: a positive number of milliseconds (leading
+ * digits count, as with atoi()); anything else keeps the default. The
+ * caller's errno is left alone.
+ */
+static void
+timeout_from_env(void)
+{
+	const char *t = getenv("PARAPET_PFKEY_TIMEOUT_MS");
+	int saved = errno;
+	char *end;
+	long v;
+
+	if (t == NULL)
+		return;
+	errno = 0;
+	v = strtol(t, &end, 10);
+	if (errno == 0 && end != t && v > 0 && v <= INT_MAX)
+		timeout_ms = (int)v;
+	errno = saved;
+}
+
 static void
 resolve(void)
 {
-	const char *t;
-
 	LOOKUP(socket); LOOKUP(close); LOOKUP(dup); LOOKUP(dup2);
 	LOOKUP(dup3); LOOKUP(fcntl); LOOKUP(fcntl64); LOOKUP(send);
 	LOOKUP(sendto); LOOKUP(sendmsg); LOOKUP(write); LOOKUP(recv);
@@ -148,8 +168,7 @@ resolve(void)
 	LOOKUP(readv); LOOKUP(getsockname); LOOKUP(getpeername);
 	if (real_fcntl64 == NULL)
 		real_fcntl64 = real_fcntl;
-	if ((t = getenv("PARAPET_PFKEY_TIMEOUT_MS")) != NULL && atoi(t) > 0)
-		timeout_ms = atoi(t);
+	timeout_from_env();
 	(void)pthread_atfork(fork_prepare, fork_parent, after_fork_child);
 }
 
@@ -789,13 +808,15 @@ send_end(struct pk *p, int fd, ssize_t r, const uint8_t *head)
 	return r;
 }
 
+/* head_iov() for one buffer. */
 static void
 head_buf(uint8_t *head, const void *buf, size_t len)
 {
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf,
-	    .iov_len = len };
+	size_t k = len < PFKEY_SYNC_ECHO_LEN ? len : PFKEY_SYNC_ECHO_LEN;
 
-	head_iov(head, &iov, 1);
+	memset(head, 0, PFKEY_SYNC_ECHO_LEN);
+	if (k > 0 && buf != NULL)
+		memcpy(head, buf, k);
 }
 
 ssize_t

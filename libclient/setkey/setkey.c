@@ -443,53 +443,77 @@ refused(struct setkey *k, const struct setkey_stmt *st, uint8_t type,
 	k->last_failed = st->line;
 }
 
-/* deleteall: dump the SA type, then delete every match one by one. */
-static int
-run_deleteall(struct setkey *k, const struct setkey_stmt *st)
+/* The SAs deleteall found: what a DELETE names beyond the statement. */
+struct match {
+	uint32_t	spi;
+	uint8_t		satype;
+};
+
+struct matches {
+	struct match	*m;
+	size_t		 n;
+	size_t		 cap;
+};
+
+static bool
+match_push(struct matches *ms, uint32_t spi, uint8_t satype)
 {
-	struct match {
-		uint32_t spi;
-		uint8_t satype;
-	} *m = NULL;
-	size_t n = 0, cap = 0, i;
-	uint8_t buf[512];
-	size_t len;
+	if (ms->n == ms->cap) {
+		size_t cap = ms->cap ? 2 * ms->cap : 64;
+		struct match *nm;
+
+		if ((nm = realloc(ms->m, cap * sizeof(*nm))) == NULL)
+			return false;
+		ms->m = nm;
+		ms->cap = cap;
+	}
+	ms->m[ms->n].spi = spi;
+	ms->m[ms->n++].satype = satype;
+	return true;
+}
+
+/* deleteall, first half: dump the SA type and note every match. 0 or -1. */
+static int
+deleteall_find(struct setkey *k, const struct setkey_stmt *st,
+    struct matches *ms)
+{
 	uint32_t seq;
-	int rc = 0;
 
 	if (k_short(k, SK(DUMP), st->satype, &seq) != 0)
 		return -1;
 	for (;;) {
-		if (k_reply(k, SK(DUMP), 0, true) != 1) {
-			free(m);
+		if (k_reply(k, SK(DUMP), 0, true) != 1)
+			return -1;
+		if (k->rmsg.hdr.msg_errno != 0)
+			return 0;	/* ENOENT: nothing to delete */
+		if (setkey_deleteall_match(st, &k->rmsg) &&
+		    !match_push(ms, k->rmsg.sa.spi, k->rmsg.hdr.satype)) {
+			fprintf(stderr, "setkey: out of memory\n");
 			return -1;
 		}
-		if (k->rmsg.hdr.msg_errno != 0)
-			break;		/* ENOENT: nothing to delete */
-		if (setkey_deleteall_match(st, &k->rmsg)) {
-			if (n == cap) {
-				struct match *nm;
-
-				cap = cap ? 2 * cap : 64;
-				if ((nm = realloc(m, cap * sizeof(*m))) ==
-				    NULL) {
-					free(m);
-					fprintf(stderr, "setkey: out of "
-					    "memory\n");
-					return -1;
-				}
-				m = nm;
-			}
-			m[n].spi = k->rmsg.sa.spi;
-			m[n++].satype = k->rmsg.hdr.satype;
-		}
 		if (k->rmsg.hdr.seq == 0)
-			break;
+			return 0;
 	}
-	for (i = 0; i < n; i++) {
+}
+
+/* deleteall: dump the SA type, then delete every match one by one. */
+static int
+run_deleteall(struct setkey *k, const struct setkey_stmt *st)
+{
+	struct matches ms = { NULL, 0, 0 };
+	uint8_t buf[512];
+	size_t len, i;
+	uint32_t seq;
+	int rc;
+
+	if ((rc = deleteall_find(k, st, &ms)) != 0) {
+		free(ms.m);
+		return rc;
+	}
+	for (i = 0; i < ms.n; i++) {
 		seq = k->seq++;
-		if (setkey_deleteall_msg(st, m[i].satype, m[i].spi, k->pid,
-		    seq, buf, sizeof(buf), &len) != 0 ||
+		if (setkey_deleteall_msg(st, ms.m[i].satype, ms.m[i].spi,
+		    k->pid, seq, buf, sizeof(buf), &len) != 0 ||
 		    k_send(k, buf, len) != 0 ||
 		    k_reply(k, SK(DELETE), seq, false) != 1) {
 			rc = -1;
@@ -504,7 +528,7 @@ run_deleteall(struct setkey *k, const struct setkey_stmt *st)
 			break;
 		}
 	}
-	free(m);
+	free(ms.m);
 	return rc;
 }
 
@@ -518,6 +542,9 @@ run_stmt(struct setkey *k, const struct setkey_stmt *st)
 
 	if (st->kind == SETKEY_DELETEALL)
 		return run_deleteall(k, st);
+	/* Only exit carries no message, and run_text() stops before it. */
+	if (st->msg == NULL)
+		return 0;
 	/* The parser numbered the messages from first_seq on. */
 	memcpy(&seq, st->msg + 8, sizeof(seq));
 	if (k_send(k, st->msg, st->len) != 0)
@@ -634,6 +661,32 @@ read_all(FILE *f, size_t *len)
 	return buf;
 }
 
+/* The number of line ends in s[0..n). */
+static unsigned int
+newlines(const char *s, size_t n)
+{
+	unsigned int lines = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\n')
+			lines++;
+	return lines;
+}
+
+/* Whether s[0..n) is only blanks and line ends. */
+static bool
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
+		    s[i] != '\r')
+			return false;
+	return true;
+}
+
 /* -c on a terminal: run what is complete after every line. */
 static int
 stdin_loop(struct setkey *k)
@@ -663,26 +716,13 @@ stdin_loop(struct setkey *k)
 			worst = rc < 0 ? -1 : worst;
 			break;
 		}
-		{
-			size_t i;
-
-			for (i = 0; i < done; i++)
-				if (pend[i] == '\n')
-					pend_line++;
-		}
+		pend_line += newlines(pend, done);
 		memmove(pend, pend + done, plen - done);
 		plen -= done;
 	}
-	if (worst == 0 && plen > 0) {
-		size_t i;
-
-		for (i = 0; i < plen; i++)
-			if (pend[i] != ' ' && pend[i] != '\t' &&
-			    pend[i] != '\n' && pend[i] != '\r')
-				break;
-		if (i < plen && run_text(k, pend, plen, pend_line) != 0)
-			worst = 1;
-	}
+	if (worst == 0 && plen > 0 && !blank(pend, plen) &&
+	    run_text(k, pend, plen, pend_line) != 0)
+		worst = 1;
 	free(line);
 	free(pend);
 	return worst;
@@ -721,12 +761,11 @@ static int
 promisc(struct setkey *k)
 {
 	uint32_t seq;
-	int rc;
 
 	if (k_short(k, SK(X_PROMISC), 1, &seq) != 0)
 		return 1;
 	for (;;) {
-		if ((rc = k_recv(k, -1)) <= 0)
+		if (k_recv(k, -1) <= 0)
 			return 1;
 		date_line(k);
 		if (k->hex)
@@ -838,15 +877,155 @@ socket_path(const char *sopt, const char *rundir)
 	return p;
 }
 
+/* An option that only sets a flag: true if c was one. */
+static bool
+flag_option(struct setkey *k, int c)
+{
+	const struct {
+		bool	*flag;
+		int	 ch;
+		bool	 val;
+	} flags[] = {
+		{ &k->all,		'a', true },
+		{ &k->loop,		'l', true },
+		{ &k->notreally,	'n', true },
+		{ &k->hex,		'H', true },
+		{ &k->policy,		'P', true },
+		{ &k->withports,	'p', true },
+		{ &k->verbose,		'v', true },
+		{ &k->rfc_mode,		'r', true },
+		{ &k->rfc_mode,		'k', false },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(flags); i++)
+		if (flags[i].ch == c) {
+			*flags[i].flag = flags[i].val;
+			return true;
+		}
+	return false;
+}
+
+/* One option from getopt(): -1 to go on, else the exit status. */
+static int
+option(struct setkey *k, int c, const char **sopt)
+{
+	if (flag_option(k, c))
+		return -1;
+	switch (c) {
+	case 'c':
+		k->mode = MODE_STDIN;
+		return -1;
+	case 'f':
+		k->mode = MODE_SCRIPT;
+		k->fname = optarg;
+		return -1;
+	case 'D':
+		k->mode = MODE_DUMP;
+		return -1;
+	case 'F':
+		k->mode = MODE_FLUSH;
+		return -1;
+	case 'x':
+		k->mode = MODE_PROMISC;
+		k->tflag++;
+		return -1;
+	case 'S':
+		*sopt = optarg;
+		return -1;
+	case 'V':
+		printf("setkey @(#) parapet %s\n", "0.1.0");
+		return 0;
+	case 'h':
+		help();
+		return 0;
+	default:
+		usage(stderr);
+		return 1;
+	}
+}
+
+/* file ...: dump the PF_KEY messages stored in each. */
+static int
+run_files(struct setkey *k, int argc, char **argv)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < argc; i++)
+		if (fileproc(k, argv[i]) != 0)
+			rc = 1;
+	setkey_out_free(&k->out);
+	return rc;
+}
+
+/* -D, -DP, with -l again every second. */
+static int
+run_dump(struct setkey *k)
+{
+	uint8_t type = k->policy ? SK(X_SPDDUMP) : SK(DUMP);
+	uint32_t seq;
+
+	do {
+		if (k->loop && !k->policy) {
+			setkey_dump_short_hdr(&k->out);
+			flush_out(k);
+		}
+		if (k_short(k, type, SK(SATYPE_UNSPEC), &seq) != 0 ||
+		    print_dump(k, type, "") != 0)
+			return 1;
+		if (k->loop)
+			sleep(1);
+	} while (k->loop);
+	return 0;
+}
+
+/* -F, -FP */
+static int
+run_flush(struct setkey *k)
+{
+	uint8_t type = k->policy ? SK(X_SPDFLUSH) : SK(FLUSH);
+	uint32_t seq;
+
+	if (k_short(k, type, SK(SATYPE_UNSPEC), &seq) != 0 ||
+	    k_reply(k, type, seq, false) != 1)
+		return 1;
+	if (k->rmsg.hdr.msg_errno != 0) {
+		fprintf(stderr, "setkey: %s\n",
+		    setkey_errstr(type, k->rmsg.hdr.msg_errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* What the mode asks of keyd, once connected: the exit status. */
+static int
+run_mode(struct setkey *k, FILE *fp)
+{
+	switch (k->mode) {
+	case MODE_DUMP:
+		return run_dump(k);
+	case MODE_FLUSH:
+		return run_flush(k);
+	case MODE_PROMISC:
+		return promisc(k);
+	case MODE_SCRIPT:
+	case MODE_STDIN:
+		if (k_register(k) != 0)
+			return 1;
+		return run_script(k, fp);
+	default:
+		return 1;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct setkey k;
 	const char *rundir, *sopt = NULL;
-	char *path;
+	char *path = NULL;
 	FILE *fp = stdin;
-	uint32_t seq;
-	int c, rc = 0;
+	int c, rc;
 
 	memset(&k, 0, sizeof(k));
 	k.fname = "<stdin>";
@@ -859,75 +1038,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	rundir = take_rundir(&argc, argv);
-	while ((c = getopt(argc, argv, "acf:HlnvxDFPphVrkS:?")) != -1) {
-		switch (c) {
-		case 'c':
-			k.mode = MODE_STDIN;
-			break;
-		case 'f':
-			k.mode = MODE_SCRIPT;
-			k.fname = optarg;
-			break;
-		case 'D':
-			k.mode = MODE_DUMP;
-			break;
-		case 'F':
-			k.mode = MODE_FLUSH;
-			break;
-		case 'a':
-			k.all = true;
-			break;
-		case 'l':
-			k.loop = true;
-			break;
-		case 'n':
-			k.notreally = true;
-			break;
-		case 'H':
-			k.hex = true;
-			break;
-		case 'x':
-			k.mode = MODE_PROMISC;
-			k.tflag++;
-			break;
-		case 'P':
-			k.policy = true;
-			break;
-		case 'p':
-			k.withports = true;
-			break;
-		case 'v':
-			k.verbose = true;
-			break;
-		case 'r':
-			k.rfc_mode = true;
-			break;
-		case 'k':
-			k.rfc_mode = false;
-			break;
-		case 'S':
-			sopt = optarg;
-			break;
-		case 'V':
-			printf("setkey @(#) parapet %s\n", "0.1.0");
-			return 0;
-		case 'h':
-			help();
-			return 0;
-		default:
-			usage(stderr);
-			return 1;
-		}
-	}
+	while ((c = getopt(argc, argv, "acf:HlnvxDFPphVrkS:?")) != -1)
+		if ((rc = option(&k, c, &sopt)) >= 0)
+			return rc;
 	argc -= optind;
 	argv += optind;
-	if (argc > 0) {
-		for (c = 0; c < argc; c++)
-			if (fileproc(&k, argv[c]) != 0)
-				rc = 1;
-		setkey_out_free(&k.out);
-		return rc;
-	}
+	if (argc > 0)
+		return run_files(&k, argc, argv);
 	if (k.mode == MODE_NONE) {
 		usage(stderr);
 		return 1;
@@ -943,71 +1060,25 @@ main(int argc, char **argv)
 	if ((k.rbuf = malloc(PFKEY_MSG_MAX_BYTES)) == NULL ||
 	    (path = socket_path(sopt, rundir)) == NULL) {
 		fprintf(stderr, "setkey: out of memory\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	k.sock_path = path;
 	/* -n sends nothing, so it needs no keyd either. */
-	if ((k.mode == MODE_SCRIPT || k.mode == MODE_STDIN) && k.notreally) {
+	if ((k.mode == MODE_SCRIPT || k.mode == MODE_STDIN) && k.notreally)
 		rc = run_script(&k, fp);
-		goto out;
-	}
-	if (k_connect(&k) != 0) {
+	else if (k_connect(&k) != 0)
 		rc = 1;
-		goto out;
-	}
-	switch (k.mode) {
-	case MODE_DUMP:
-		do {
-			if (k.loop && !k.policy) {
-				setkey_dump_short_hdr(&k.out);
-				flush_out(&k);
-			}
-			if (k_short(&k, k.policy ? SK(X_SPDDUMP) : SK(DUMP),
-			    SK(SATYPE_UNSPEC), &seq) != 0 ||
-			    print_dump(&k, k.policy ? SK(X_SPDDUMP) :
-			    SK(DUMP), "") != 0) {
-				rc = 1;
-				break;
-			}
-			if (k.loop)
-				sleep(1);
-		} while (k.loop);
-		break;
-	case MODE_FLUSH: {
-		uint8_t type = k.policy ? SK(X_SPDFLUSH) : SK(FLUSH);
-
-		if (k_short(&k, type, SK(SATYPE_UNSPEC), &seq) != 0 ||
-		    k_reply(&k, type, seq, false) != 1)
-			rc = 1;
-		else if (k.rmsg.hdr.msg_errno != 0) {
-			fprintf(stderr, "setkey: %s\n",
-			    setkey_errstr(type, k.rmsg.hdr.msg_errno));
-			rc = 1;
-		}
-		break;
-	}
-	case MODE_PROMISC:
-		rc = promisc(&k);
-		break;
-	case MODE_SCRIPT:
-	case MODE_STDIN:
-		if (k_register(&k) != 0) {
-			rc = 1;
-			break;
-		}
-		rc = run_script(&k, fp);
-		break;
-	default:
-		rc = 1;
-		break;
-	}
+	else
+		rc = run_mode(&k, fp);
 out:
 	if (fp != stdin)
 		fclose(fp);
 	if (k.fd >= 0)
 		close(k.fd);
 	free(path);
-	explicit_bzero(k.rbuf, PFKEY_MSG_MAX_BYTES);
+	if (k.rbuf != NULL)
+		explicit_bzero(k.rbuf, PFKEY_MSG_MAX_BYTES);
 	free(k.rbuf);
 	setkey_out_free(&k.out);
 	return rc;

@@ -219,11 +219,90 @@ sec_ctx_lines(struct setkey_out *o, const struct pfkey_msg *m)
 
 /* ---- -D: pfkey_sadump() ---- */
 
+/* One end of the first line: address, [port] with -p, [NAT-T port]. */
+static void
+sa_endpoint(struct setkey_out *o, const struct pfkey_address *ad,
+    bool withports, bool natt_port, uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN + 16];
+
+	addr_str(&ad->sa, a, sizeof(a));
+	if (withports)
+		setkey_out_printf(o, "%s[%u]", a, ad->sa.port);
+	else
+		setkey_out_printf(o, "%s", a);
+	if (natt_port)
+		setkey_out_printf(o, "[%u]", port);
+	setkey_out_printf(o, " ");
+}
+
+/* The C:, E: and A: lines. */
+static void
+sa_alg_lines(struct setkey_out *o, const struct pfkey_msg *m)
+{
+	uint8_t satype = m->hdr.satype;
+
+	if (satype == SK(X_SATYPE_IPCOMP)) {
+		setkey_out_printf(o, "\tC: ");
+		alg_or_num(o, setkey_calg_name(m->sa.encrypt), m->sa.encrypt);
+		setkey_out_printf(o, "\n");
+	} else if (satype == SK(SATYPE_ESP) &&
+	    pfkey_msg_has(m, SK(EXT_KEY_ENCRYPT))) {
+		setkey_out_printf(o, "\tE: ");
+		alg_or_num(o, setkey_ealg_name(m->sa.encrypt), m->sa.encrypt);
+		hexdump(o, m->key_encrypt.data, m->key_encrypt.len_bytes);
+		setkey_out_printf(o, "\n");
+	}
+	if (pfkey_msg_has(m, SK(EXT_KEY_AUTH))) {
+		setkey_out_printf(o, "\tA: ");
+		alg_or_num(o, setkey_aalg_name(m->sa.auth), m->sa.auth);
+		hexdump(o, m->key_auth.data, m->key_auth.len_bytes);
+		setkey_out_printf(o, "\n");
+	}
+}
+
+/* The created, diff, last, bytes and allocated lines, if there are any. */
+static void
+sa_lifetime_lines(struct setkey_out *o, const struct pfkey_msg *m,
+    time_t now)
+{
+	const struct pfkey_lifetime *c = &m->lft_current;
+	unsigned int h = SK(EXT_LIFETIME_HARD);
+	unsigned int s = SK(EXT_LIFETIME_SOFT);
+	char t1[32], t2[32];
+	uint64_t diff;
+
+	if (!pfkey_msg_has(m, SK(EXT_LIFETIME_CURRENT)))
+		return;
+	diff = c->addtime == 0 || (uint64_t)now < c->addtime ?
+	    0 : (uint64_t)now - c->addtime;
+	str_time(c->addtime, t1);
+	str_time((uint64_t)now, t2);
+	setkey_out_printf(o, "\tcreated: %s\tcurrent: %s\n", t1, t2);
+	setkey_out_printf(o, "\tdiff: %llu(s)\thard: %llu(s)\t"
+	    "soft: %llu(s)\n", (unsigned long long)diff,
+	    (unsigned long long)lft(m, h, m->lft_hard.addtime),
+	    (unsigned long long)lft(m, s, m->lft_soft.addtime));
+	str_time(c->usetime, t1);
+	setkey_out_printf(o, "\tlast: %s\thard: %llu(s)\tsoft: "
+	    "%llu(s)\n", t1,
+	    (unsigned long long)lft(m, h, m->lft_hard.usetime),
+	    (unsigned long long)lft(m, s, m->lft_soft.usetime));
+	lifetime_bytes(o, m, SK(EXT_LIFETIME_CURRENT), c, "current");
+	lifetime_bytes(o, m, h, &m->lft_hard, "hard");
+	lifetime_bytes(o, m, s, &m->lft_soft, "soft");
+	setkey_out_printf(o, "\n");
+	setkey_out_printf(o, "\tallocated: %u\thard: %llu\tsoft: "
+	    "%llu\n", c->allocations,
+	    (unsigned long long)lft(m, h, m->lft_hard.allocations),
+	    (unsigned long long)lft(m, s, m->lft_soft.allocations));
+}
+
 void
 setkey_dump_sa(struct setkey_out *o, const struct pfkey_msg *m, time_t now,
     bool withports)
 {
-	char a[INET6_ADDRSTRLEN + 16], t1[32], t2[32];
+	char a[INET6_ADDRSTRLEN + 16];
 	bool natt = pfkey_msg_has(m, SK(X_EXT_NAT_T_TYPE)) &&
 	    m->natt_type != 0;
 	uint8_t satype = m->hdr.satype;
@@ -232,26 +311,14 @@ setkey_dump_sa(struct setkey_out *o, const struct pfkey_msg *m, time_t now,
 		setkey_out_printf(o, "no ADDRESS_SRC extension.\n");
 		return;
 	}
-	addr_str(&m->src.sa, a, sizeof(a));
-	if (withports)
-		setkey_out_printf(o, "%s[%u]", a, m->src.sa.port);
-	else
-		setkey_out_printf(o, "%s", a);
-	if (natt && pfkey_msg_has(m, SK(X_EXT_NAT_T_SPORT)))
-		setkey_out_printf(o, "[%u]", m->natt_sport);
-	setkey_out_printf(o, " ");
+	sa_endpoint(o, &m->src, withports,
+	    natt && pfkey_msg_has(m, SK(X_EXT_NAT_T_SPORT)), m->natt_sport);
 	if (!pfkey_msg_has(m, SK(EXT_ADDRESS_DST))) {
 		setkey_out_printf(o, " no ADDRESS_DST extension.\n");
 		return;
 	}
-	addr_str(&m->dst.sa, a, sizeof(a));
-	if (withports)
-		setkey_out_printf(o, "%s[%u]", a, m->dst.sa.port);
-	else
-		setkey_out_printf(o, "%s", a);
-	if (natt && pfkey_msg_has(m, SK(X_EXT_NAT_T_DPORT)))
-		setkey_out_printf(o, "[%u]", m->natt_dport);
-	setkey_out_printf(o, " ");
+	sa_endpoint(o, &m->dst, withports,
+	    natt && pfkey_msg_has(m, SK(X_EXT_NAT_T_DPORT)), m->natt_dport);
 	if (!pfkey_msg_has(m, SK(EXT_SA))) {
 		setkey_out_printf(o, "no SA extension.\n");
 		return;
@@ -276,56 +343,13 @@ setkey_dump_sa(struct setkey_out *o, const struct pfkey_msg *m, time_t now,
 		addr_str(&m->natt_oa.sa, a, sizeof(a));
 		setkey_out_printf(o, "\tNAT OA=%s\n", a);
 	}
-	if (satype == SK(X_SATYPE_IPCOMP)) {
-		setkey_out_printf(o, "\tC: ");
-		alg_or_num(o, setkey_calg_name(m->sa.encrypt), m->sa.encrypt);
-		setkey_out_printf(o, "\n");
-	} else if (satype == SK(SATYPE_ESP) &&
-	    pfkey_msg_has(m, SK(EXT_KEY_ENCRYPT))) {
-		setkey_out_printf(o, "\tE: ");
-		alg_or_num(o, setkey_ealg_name(m->sa.encrypt), m->sa.encrypt);
-		hexdump(o, m->key_encrypt.data, m->key_encrypt.len_bytes);
-		setkey_out_printf(o, "\n");
-	}
-	if (pfkey_msg_has(m, SK(EXT_KEY_AUTH))) {
-		setkey_out_printf(o, "\tA: ");
-		alg_or_num(o, setkey_aalg_name(m->sa.auth), m->sa.auth);
-		hexdump(o, m->key_auth.data, m->key_auth.len_bytes);
-		setkey_out_printf(o, "\n");
-	}
+	sa_alg_lines(o, m);
 	setkey_out_printf(o, "\tseq=0x%08x replay=%u flags=0x%08x ",
 	    m->sa2.sequence, m->sa.replay, m->sa.flags);
 	setkey_out_printf(o, "state=");
 	name_or_num(o, str_state, nitems(str_state), m->sa.state);
 	setkey_out_printf(o, "\n");
-	if (pfkey_msg_has(m, SK(EXT_LIFETIME_CURRENT))) {
-		const struct pfkey_lifetime *c = &m->lft_current;
-		unsigned int h = SK(EXT_LIFETIME_HARD);
-		unsigned int s = SK(EXT_LIFETIME_SOFT);
-		uint64_t diff = c->addtime == 0 || (uint64_t)now < c->addtime ?
-		    0 : (uint64_t)now - c->addtime;
-
-		str_time(c->addtime, t1);
-		str_time((uint64_t)now, t2);
-		setkey_out_printf(o, "\tcreated: %s\tcurrent: %s\n", t1, t2);
-		setkey_out_printf(o, "\tdiff: %llu(s)\thard: %llu(s)\t"
-		    "soft: %llu(s)\n", (unsigned long long)diff,
-		    (unsigned long long)lft(m, h, m->lft_hard.addtime),
-		    (unsigned long long)lft(m, s, m->lft_soft.addtime));
-		str_time(c->usetime, t1);
-		setkey_out_printf(o, "\tlast: %s\thard: %llu(s)\tsoft: "
-		    "%llu(s)\n", t1,
-		    (unsigned long long)lft(m, h, m->lft_hard.usetime),
-		    (unsigned long long)lft(m, s, m->lft_soft.usetime));
-		lifetime_bytes(o, m, SK(EXT_LIFETIME_CURRENT), c, "current");
-		lifetime_bytes(o, m, h, &m->lft_hard, "hard");
-		lifetime_bytes(o, m, s, &m->lft_soft, "soft");
-		setkey_out_printf(o, "\n");
-		setkey_out_printf(o, "\tallocated: %u\thard: %llu\tsoft: "
-		    "%llu\n", c->allocations,
-		    (unsigned long long)lft(m, h, m->lft_hard.allocations),
-		    (unsigned long long)lft(m, s, m->lft_soft.allocations));
-	}
+	sa_lifetime_lines(o, m, now);
 	sec_ctx_lines(o, m);
 	setkey_out_printf(o, "\tsadb_seq=%u pid=%u refcnt=0\n", m->hdr.seq,
 	    m->hdr.pid);

@@ -98,7 +98,7 @@ tok_show(const struct tok *t, char *out, size_t cap)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)t->s[i];
 
-		out[i + 1] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		out[i + 1] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
 	}
 	snprintf(out + n + 1, cap - n - 1, "'%s", more);
 }
@@ -340,7 +340,6 @@ sk_addr_word(const struct tok *t, struct pfkey_sockaddr *sa)
 	char text[WORD_MAX];
 	const char *pct;
 	uint64_t scope = 0;
-	size_t alen = t->len;
 
 	memset(sa, 0, sizeof(*sa));
 	if (t->kind != T_WORD || t->len >= sizeof(text))
@@ -353,8 +352,8 @@ sk_addr_word(const struct tok *t, struct pfkey_sockaddr *sa)
 	}
 	if ((pct = memchr(text, '%', t->len)) != NULL) {
 		struct tok st = *t;
+		size_t alen = (size_t)(pct - text);
 
-		alen = (size_t)(pct - text);
 		st.s = t->s + alen + 1;
 		st.len = t->len - alen - 1;
 		if (!sk_dec(&st, UINT32_MAX, &scope))

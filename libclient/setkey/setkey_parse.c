@@ -70,13 +70,11 @@ emit(struct parser *p, struct pfkey_msg *m, uint32_t seq,
     enum setkey_kind kind, const struct tok *at, struct setkey_stmt *st)
 {
 	size_t len;
-	int error;
 
 	/* seq != 0: an UPDATE answering a GETSPI (getspi_seq()). */
 	m->hdr.seq = seq != 0 ? seq : p->seq;
 	p->seq++;
-	if ((error = pfkey_build_msg(m, p->buf, PFKEY_MSG_MAX_BYTES,
-	    &len)) != 0) {
+	if (pfkey_build_msg(m, p->buf, PFKEY_MSG_MAX_BYTES, &len) != 0) {
 		sk_fail_at(p, at->line, at->col,
 		    "statement too long for one PF_KEY message");
 		return false;
@@ -348,91 +346,170 @@ sec_ctx(struct parser *p, struct sa_args *a)
 	return true;
 }
 
+/* A word and the value it stands for, in the option tables below. */
+struct word_val {
+	const char	*word;
+	uint32_t	 set;		/* value, or flags to set */
+	uint32_t	 clear;		/* flags to clear */
+};
+
+static const struct word_val sa_modes[] = {
+	{ "transport",		PARAPET_IPSEC_MODE_TRANSPORT,	0 },
+	{ "tunnel",		PARAPET_IPSEC_MODE_TUNNEL,	0 },
+	{ "any",		PARAPET_IPSEC_MODE_ANY,		0 },
+};
+
+static const struct word_val sa_flags[] = {
+	{ "random-pad",		SK(X_EXT_PRAND),	0 },
+	{ "seq-pad",		SK(X_EXT_PSEQ),		0 },
+	{ "zero-pad",		SK(X_EXT_PZERO),	0 },
+	{ "nocyclic-seq",	0,			SK(X_EXT_CYCSEQ) },
+};
+
+/* The next token, which must be one of the n words of tab (else what). */
+static const struct word_val *
+word_arg(struct parser *p, const struct word_val *tab, size_t n,
+    const char *what)
+{
+	struct tok v;
+	size_t i;
+
+	if (!sk_lex_next(p, &v))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (sk_is_word(&v, tab[i].word))
+			return &tab[i];
+	sk_expected(p, &v, what);
+	return NULL;
+}
+
+/* -m transport|tunnel|any */
+static bool
+ext_mode(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	const struct word_val *w;
+
+	(void)t;
+	if ((w = word_arg(p, sa_modes, nitems(sa_modes),
+	    "transport, tunnel or any")) == NULL)
+		return false;
+	a->mode = (uint8_t)w->set;
+	return true;
+}
+
+/* -r window */
+static bool
+ext_replay(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	uint64_t n;
+
+	if (a->old) {
+		sk_fail_at(p, t->line, t->col,
+		    "replay prevention cannot be used with ah-old/esp-old");
+		return false;
+	}
+	/*
+	 * Linux reads sadb_sa_replay as packets and setkey passes -r
+	 * through unchanged (8 bits).
+	 */
+	if (!sk_get_dec(p, UINT8_MAX, "a replay window (0 to 255)", &n))
+		return false;
+	a->replay = (uint8_t)n;
+	return true;
+}
+
+/* -u reqid */
+static bool
+ext_reqid(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	uint64_t n;
+
+	(void)t;
+	if (!sk_get_dec(p, UINT32_MAX, "a reqid (decimal)", &n))
+		return false;
+	a->reqid = (uint32_t)n;
+	return true;
+}
+
+/* -f zero-pad|random-pad|seq-pad|nocyclic-seq */
+static bool
+ext_flag(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	const struct word_val *w;
+
+	(void)t;
+	if ((w = word_arg(p, sa_flags, nitems(sa_flags),
+	    "zero-pad, random-pad, seq-pad or nocyclic-seq")) == NULL)
+		return false;
+	a->flags = (a->flags | w->set) & ~w->clear;
+	return true;
+}
+
+/* -lh -ls seconds, -bh -bs bytes */
+static bool
+ext_lifetime(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	bool time = t->s[1] == 'l', hard = t->s[2] == 'h';
+	uint64_t n;
+
+	if (!sk_get_dec(p, UINT64_MAX, time ? "a lifetime in seconds" :
+	    "a lifetime in bytes", &n))
+		return false;
+	if (time && hard)
+		a->lt_hard = n;
+	else if (time)
+		a->lt_soft = n;
+	else if (hard)
+		a->lb_hard = n;
+	else
+		a->lb_soft = n;
+	return true;
+}
+
+/* -ctx doi alg "context" */
+static bool
+ext_ctx(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	(void)t;
+	return sec_ctx(p, a);
+}
+
+/* An extension option (its token t consumed) and what reads its values. */
+static const struct ext_opt {
+	const char	*opt;
+	bool		(*fn)(struct parser *, const struct tok *t,
+			    struct sa_args *);
+} ext_opts[] = {
+	{ "-m",		ext_mode },
+	{ "-r",		ext_replay },
+	{ "-u",		ext_reqid },
+	{ "-f",		ext_flag },
+	{ "-lh",	ext_lifetime },
+	{ "-ls",	ext_lifetime },
+	{ "-bh",	ext_lifetime },
+	{ "-bs",	ext_lifetime },
+	{ "-ctx",	ext_ctx },
+};
+
 /* extension_spec: -m -r -u -f -lh -ls -bh -bs -ctx, any number. */
 static bool
 extensions(struct parser *p, struct sa_args *a)
 {
-	struct tok t, v;
-	uint64_t n;
+	const struct ext_opt *e;
+	struct tok t;
+	size_t i;
 
 	for (;;) {
 		if (!sk_lex_peek(p, &t))
 			return false;
-		if (sk_is_word(&t, "-m")) {
-			(void)sk_lex_next(p, &t);
-			if (!sk_lex_next(p, &v))
-				return false;
-			if (sk_is_word(&v, "transport"))
-				a->mode = PARAPET_IPSEC_MODE_TRANSPORT;
-			else if (sk_is_word(&v, "tunnel"))
-				a->mode = PARAPET_IPSEC_MODE_TUNNEL;
-			else if (sk_is_word(&v, "any"))
-				a->mode = PARAPET_IPSEC_MODE_ANY;
-			else {
-				sk_expected(p, &v, "transport, tunnel or any");
-				return false;
-			}
-		} else if (sk_is_word(&t, "-r")) {
-			(void)sk_lex_next(p, &t);
-			if (a->old) {
-				sk_fail_at(p, t.line, t.col,
-				    "replay prevention cannot be used with "
-				    "ah-old/esp-old");
-				return false;
-			}
-			/*
-			 * Linux reads sadb_sa_replay as packets and setkey
-			 * passes -r through unchanged (8 bits).
-			 */
-			if (!sk_get_dec(p, UINT8_MAX,
-			    "a replay window (0 to 255)", &n))
-				return false;
-			a->replay = (uint8_t)n;
-		} else if (sk_is_word(&t, "-u")) {
-			(void)sk_lex_next(p, &t);
-			if (!sk_get_dec(p, UINT32_MAX, "a reqid (decimal)", &n))
-				return false;
-			a->reqid = (uint32_t)n;
-		} else if (sk_is_word(&t, "-f")) {
-			(void)sk_lex_next(p, &t);
-			if (!sk_lex_next(p, &v))
-				return false;
-			if (sk_is_word(&v, "random-pad"))
-				a->flags |= SK(X_EXT_PRAND);
-			else if (sk_is_word(&v, "seq-pad"))
-				a->flags |= SK(X_EXT_PSEQ);
-			else if (sk_is_word(&v, "zero-pad"))
-				a->flags |= SK(X_EXT_PZERO);
-			else if (sk_is_word(&v, "nocyclic-seq"))
-				a->flags &= ~(uint32_t)SK(X_EXT_CYCSEQ);
-			else {
-				sk_expected(p, &v, "zero-pad, random-pad, "
-				    "seq-pad or nocyclic-seq");
-				return false;
-			}
-		} else if (sk_is_word(&t, "-lh") || sk_is_word(&t, "-ls") ||
-		    sk_is_word(&t, "-bh") || sk_is_word(&t, "-bs")) {
-			bool time = t.s[1] == 'l', hard = t.s[2] == 'h';
-
-			(void)sk_lex_next(p, &t);
-			if (!sk_get_dec(p, UINT64_MAX, time ?
-			    "a lifetime in seconds" : "a lifetime in bytes",
-			    &n))
-				return false;
-			if (time && hard)
-				a->lt_hard = n;
-			else if (time)
-				a->lt_soft = n;
-			else if (hard)
-				a->lb_hard = n;
-			else
-				a->lb_soft = n;
-		} else if (sk_is_word(&t, "-ctx")) {
-			(void)sk_lex_next(p, &t);
-			if (!sec_ctx(p, a))
-				return false;
-		} else
+		for (i = 0, e = NULL; i < nitems(ext_opts) && e == NULL; i++)
+			if (sk_is_word(&t, ext_opts[i].opt))
+				e = &ext_opts[i];
+		if (e == NULL)
 			return true;
+		(void)sk_lex_next(p, &t);
+		if (!e->fn(p, &t, a))
+			return false;
 	}
 }
 
@@ -508,6 +585,144 @@ getspi_seq(const struct parser *p, uint8_t satype,
 	return 0;
 }
 
+/* -C calg [-R] (ipcomp); t is the token after the extensions. */
+static bool
+algs_ipcomp(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	const struct alg_name *an;
+	struct tok v;
+
+	if (!sk_is_word(t, "-C")) {
+		sk_expected(p, t, "-C and a compression algorithm");
+		return false;
+	}
+	if (!sk_lex_next(p, &v))
+		return false;
+	if ((an = setkey_alg_lookup(ALG_COMP, v.s, v.len)) == NULL ||
+	    v.kind != T_WORD) {
+		sk_expected(p, &v, "a compression algorithm (oui, deflate, "
+		    "lzs)");
+		return false;
+	}
+	a->ealg = (uint8_t)an->id;
+	if (!sk_lex_peek(p, &v))
+		return false;
+	if (sk_is_word(&v, "-R")) {
+		(void)sk_lex_next(p, &v);
+		a->flags |= SK(X_EXT_RAWCPI);
+	}
+	return true;
+}
+
+/* -A aalg key (ah); t is the token after the extensions. */
+static bool
+algs_ah(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	if (!sk_is_word(t, "-A")) {
+		sk_expected(p, t, "-A and an authentication algorithm (ah)");
+		return false;
+	}
+	return alg_and_key(p, ALG_AUTH, &a->aalg, &a->has_akey, a->akey,
+	    &a->akey_len);
+}
+
+/* -E ealg key [-A aalg key] (esp); t is the token after the extensions. */
+static bool
+algs_esp(struct parser *p, const struct tok *t, struct sa_args *a)
+{
+	struct tok n;
+
+	if (!sk_is_word(t, "-E")) {
+		sk_expected(p, t, "-E and an encryption algorithm (esp)");
+		return false;
+	}
+	if (!alg_and_key(p, ALG_ENC, &a->ealg, &a->has_ekey, a->ekey,
+	    &a->ekey_len) || !sk_lex_peek(p, &n))
+		return false;
+	if (!sk_is_word(&n, "-A"))
+		return true;
+	(void)sk_lex_next(p, &n);
+	return alg_and_key(p, ALG_AUTH, &a->aalg, &a->has_akey, a->akey,
+	    &a->akey_len);
+}
+
+/* algorithm_spec of add and update, by SA type. */
+static bool
+algorithms(struct parser *p, struct sa_args *a)
+{
+	struct tok t;
+
+	if (!sk_lex_next(p, &t))
+		return false;
+	if (a->satype == SK(X_SATYPE_IPCOMP))
+		return algs_ipcomp(p, &t, a);
+	if (a->satype == SK(SATYPE_AH))
+		return algs_ah(p, &t, a);
+	return algs_esp(p, &t, a);
+}
+
+/* The -ctx extension of an SA or a policy, if there was one. */
+static void
+ctx_view(struct pfkey_msg *m, const struct sa_args *a)
+{
+	if (!a->has_ctx)
+		return;
+	m->present |= BIT(SK(X_EXT_SEC_CTX));
+	m->sec_ctx.doi = a->ctx_doi;
+	m->sec_ctx.alg = a->ctx_alg;
+	m->sec_ctx.len_bytes = a->ctx_len;
+	m->sec_ctx.ctx = a->ctx;
+}
+
+/* Keys and lifetimes of add and update (m borrows the keys from a). */
+static void
+keys_view(struct pfkey_msg *m, const struct sa_args *a)
+{
+	m->sa.auth = a->aalg;
+	m->sa.encrypt = a->ealg;
+	if (a->has_akey) {
+		m->present |= BIT(SK(EXT_KEY_AUTH));
+		m->key_auth.data = a->akey;
+		m->key_auth.len_bytes = a->akey_len;
+		m->key_auth.bits = (uint16_t)(8 * a->akey_len);
+	}
+	if (a->has_ekey && a->satype != SK(X_SATYPE_IPCOMP)) {
+		m->present |= BIT(SK(EXT_KEY_ENCRYPT));
+		m->key_encrypt.data = a->ekey;
+		m->key_encrypt.len_bytes = a->ekey_len;
+		m->key_encrypt.bits = (uint16_t)(8 * a->ekey_len);
+	}
+	if (a->lt_hard != 0 || a->lb_hard != 0) {
+		m->present |= BIT(SK(EXT_LIFETIME_HARD));
+		m->lft_hard.addtime = a->lt_hard;
+		m->lft_hard.bytes = a->lb_hard;
+	}
+	if (a->lt_soft != 0 || a->lb_soft != 0) {
+		m->present |= BIT(SK(EXT_LIFETIME_SOFT));
+		m->lft_soft.addtime = a->lt_soft;
+		m->lft_soft.bytes = a->lb_soft;
+	}
+}
+
+/* esp-udp: the NAT-T extensions (ports default to 4500). */
+static void
+natt_view(struct pfkey_msg *m, const struct sa_args *a,
+    const struct pfkey_sockaddr *src, const struct pfkey_sockaddr *dst)
+{
+	if (!a->natt)
+		return;
+	m->present |= BIT(SK(X_EXT_NAT_T_TYPE)) |
+	    BIT(SK(X_EXT_NAT_T_SPORT)) | BIT(SK(X_EXT_NAT_T_DPORT));
+	m->natt_type = PARAPET_UDP_ENCAP_ESPINUDP;
+	m->natt_sport = src->port != 0 ? src->port : NATT_PORT;
+	m->natt_dport = dst->port != 0 ? dst->port : NATT_PORT;
+	if (a->has_oa) {
+		m->present |= BIT(SK(X_EXT_NAT_T_OA));
+		sk_addr_ext(&m->natt_oa, &a->oa, PARAPET_IPSEC_ULPROTO_ANY,
+		    sk_full_prefix(a->oa.family));
+	}
+}
+
 /* add and update (type): an SA with its algorithms and keys. */
 static bool
 st_add(struct parser *p, const struct tok *at, uint8_t type)
@@ -516,112 +731,21 @@ st_add(struct parser *p, const struct tok *at, uint8_t type)
 	struct pfkey_sockaddr src, dst;
 	struct pfkey_msg m;
 	struct setkey_stmt st;
-	struct tok t;
 	bool ok = false;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		p->error = -ENOMEM;
 		return false;
 	}
-	if (!sa_head(p, a, &src, &dst) || !sk_lex_next(p, &t))
-		goto out;
-	if (a->satype == SK(X_SATYPE_IPCOMP)) {
-		const struct alg_name *an;
-		struct tok v;
-
-		if (!sk_is_word(&t, "-C")) {
-			sk_expected(p, &t, "-C and a compression algorithm");
-			goto out;
-		}
-		if (!sk_lex_next(p, &v))
-			goto out;
-		if ((an = setkey_alg_lookup(ALG_COMP, v.s, v.len)) == NULL ||
-		    v.kind != T_WORD) {
-			sk_expected(p, &v, "a compression algorithm (oui, "
-			    "deflate, lzs)");
-			goto out;
-		}
-		a->ealg = (uint8_t)an->id;
-		if (!sk_lex_peek(p, &v))
-			goto out;
-		if (sk_is_word(&v, "-R")) {
-			(void)sk_lex_next(p, &v);
-			a->flags |= SK(X_EXT_RAWCPI);
-		}
-	} else if (a->satype == SK(SATYPE_AH)) {
-		if (!sk_is_word(&t, "-A")) {
-			sk_expected(p, &t, "-A and an authentication algorithm "
-			    "(ah)");
-			goto out;
-		}
-		if (!alg_and_key(p, ALG_AUTH, &a->aalg, &a->has_akey, a->akey,
-		    &a->akey_len))
-			goto out;
-	} else {
-		if (!sk_is_word(&t, "-E")) {
-			sk_expected(p, &t,
-			    "-E and an encryption algorithm (esp)");
-			goto out;
-		}
-		if (!alg_and_key(p, ALG_ENC, &a->ealg, &a->has_ekey, a->ekey,
-		    &a->ekey_len) || !sk_lex_peek(p, &t))
-			goto out;
-		if (sk_is_word(&t, "-A")) {
-			(void)sk_lex_next(p, &t);
-			if (!alg_and_key(p, ALG_AUTH, &a->aalg, &a->has_akey,
-			    a->akey, &a->akey_len))
-				goto out;
-		}
-	}
-	if (!sk_expect(p, T_SEMI, "';'"))
+	if (!sa_head(p, a, &src, &dst) || !algorithms(p, a) ||
+	    !sk_expect(p, T_SEMI, "';'"))
 		goto out;
 
 	msg_hdr(p, &m, type, a->satype);
 	sa_view(&m, a, &src, &dst);
-	m.sa.auth = a->aalg;
-	m.sa.encrypt = a->ealg;
-	if (a->has_akey) {
-		m.present |= BIT(SK(EXT_KEY_AUTH));
-		m.key_auth.data = a->akey;
-		m.key_auth.len_bytes = a->akey_len;
-		m.key_auth.bits = (uint16_t)(8 * a->akey_len);
-	}
-	if (a->has_ekey && a->satype != SK(X_SATYPE_IPCOMP)) {
-		m.present |= BIT(SK(EXT_KEY_ENCRYPT));
-		m.key_encrypt.data = a->ekey;
-		m.key_encrypt.len_bytes = a->ekey_len;
-		m.key_encrypt.bits = (uint16_t)(8 * a->ekey_len);
-	}
-	if (a->lt_hard != 0 || a->lb_hard != 0) {
-		m.present |= BIT(SK(EXT_LIFETIME_HARD));
-		m.lft_hard.addtime = a->lt_hard;
-		m.lft_hard.bytes = a->lb_hard;
-	}
-	if (a->lt_soft != 0 || a->lb_soft != 0) {
-		m.present |= BIT(SK(EXT_LIFETIME_SOFT));
-		m.lft_soft.addtime = a->lt_soft;
-		m.lft_soft.bytes = a->lb_soft;
-	}
-	if (a->has_ctx) {
-		m.present |= BIT(SK(X_EXT_SEC_CTX));
-		m.sec_ctx.doi = a->ctx_doi;
-		m.sec_ctx.alg = a->ctx_alg;
-		m.sec_ctx.len_bytes = a->ctx_len;
-		m.sec_ctx.ctx = a->ctx;
-	}
-	if (a->natt) {
-		m.present |= BIT(SK(X_EXT_NAT_T_TYPE)) |
-		    BIT(SK(X_EXT_NAT_T_SPORT)) | BIT(SK(X_EXT_NAT_T_DPORT));
-		m.natt_type = PARAPET_UDP_ENCAP_ESPINUDP;
-		m.natt_sport = src.port != 0 ? src.port : NATT_PORT;
-		m.natt_dport = dst.port != 0 ? dst.port : NATT_PORT;
-		if (a->has_oa) {
-			m.present |= BIT(SK(X_EXT_NAT_T_OA));
-			sk_addr_ext(&m.natt_oa, &a->oa,
-			    PARAPET_IPSEC_ULPROTO_ANY,
-			    sk_full_prefix(a->oa.family));
-		}
-	}
+	keys_view(&m, a);
+	ctx_view(&m, a);
+	natt_view(&m, a, &src, &dst);
 	memset(&st, 0, sizeof(st));
 	ok = emit(p, &m, type == SK(UPDATE) ? getspi_seq(p, a->satype, &dst,
 	    a->spi) : 0, SETKEY_SEND, at, &st);
@@ -1007,13 +1131,7 @@ st_spd(struct parser *p, const struct tok *at, uint8_t type)
 	    BIT(SK(EXT_ADDRESS_DST));
 	sk_addr_ext(&m.src, &src, proto, splen);
 	sk_addr_ext(&m.dst, &dst, proto, dplen);
-	if (a.has_ctx) {
-		m.present |= BIT(SK(X_EXT_SEC_CTX));
-		m.sec_ctx.doi = a.ctx_doi;
-		m.sec_ctx.alg = a.ctx_alg;
-		m.sec_ctx.len_bytes = a.ctx_len;
-		m.sec_ctx.ctx = a.ctx;
-	}
+	ctx_view(&m, &a);
 	memset(&st, 0, sizeof(st));
 	if (!emit(p, &m, 0, SETKEY_SEND, at, &st))
 		return false;

@@ -32,6 +32,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -311,6 +312,17 @@ start_keyd(void **state)
 	return -1;
 }
 
+/* nftw() callback of stop_keyd(): children first (FTW_DEPTH). */
+static int
+remove_one(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 static int
 stop_keyd(void **state)
 {
@@ -334,8 +346,8 @@ stop_keyd(void **state)
 			fclose(f);
 		}
 	}
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	if (system(path) != 0)
+	/* rm -rf, without a shell. */
+	if (nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
@@ -458,6 +470,96 @@ test_header_errors(void **state)
 }
 
 /*
+ * With a dump under way and unread, a GET: its reply comes among the
+ * dump's, and send() must not wait for a reader it blocks. Its seq.
+ */
+static uint32_t
+get_during_dump(int fd)
+{
+	struct msg m;
+	uint32_t seq;
+	uint64_t t0;
+
+	usleep(200000);		/* keyd's socket fills */
+	seq = seq_ctr++;
+	build_get(&m, SPI_BASE + 5, seq);
+	t0 = mono_ms();
+	xsend(fd, &m);
+	/* Not the 5 s timeout: send() saw the dump going on. */
+	assert_true(mono_ms() - t0 < 2500);
+	return seq;
+}
+
+/* read_dump()'s ways to take the next reply (got: replies so far). */
+static ssize_t
+next_recv(int fd, uint8_t *buf, unsigned int got)
+{
+	(void)got;
+	return recv(fd, buf, BUFSZ, MSG_DONTWAIT);
+}
+
+static ssize_t
+next_read(int fd, uint8_t *buf, unsigned int got)
+{
+	(void)got;
+	return read(fd, buf, BUFSZ);
+}
+
+static ssize_t
+next_poll(int fd, uint8_t *buf, unsigned int got)
+{
+	struct pollfd pf;
+
+	pf.fd = fd;
+	pf.events = POLLIN;
+	pf.revents = 0;
+	if (poll(&pf, 1, 0) != 1)
+		fail_msg("poll(0) empty after %u replies", got);
+	return recv(fd, buf, BUFSZ, MSG_DONTWAIT);
+}
+
+static ssize_t
+next_select(int fd, uint8_t *buf, unsigned int got)
+{
+	struct timeval tv;
+	fd_set rd;
+
+	FD_ZERO(&rd);
+	FD_SET(fd, &rd);
+	tv.tv_sec = 0;
+	tv.tv_usec = 0;
+	if (select(fd + 1, &rd, NULL, NULL, &tv) != 1)
+		fail_msg("select(0) empty after %u", got);
+	return recv(fd, buf, BUFSZ, MSG_DONTWAIT);
+}
+
+static ssize_t (*const dump_readers[])(int, uint8_t *, unsigned int) = {
+	next_recv,	/* 0 */
+	next_read,	/* 1 */
+	next_poll,	/* 2 */
+	next_select,	/* 3 */
+};
+
+/* The SPI of the SA extension in the n-octet message buf (0: none). */
+static uint32_t
+msg_spi(const uint8_t *buf, size_t n)
+{
+	const struct sadb_ext *e;
+	uint32_t spi = 0;
+	size_t off;
+
+	for (off = sizeof(struct sadb_msg); off + sizeof(*e) <= n;
+	    off += (size_t)e->sadb_ext_len * 8) {
+		e = (const struct sadb_ext *)(buf + off);
+		if (e->sadb_ext_len == 0)
+			break;
+		if (e->sadb_ext_type == SADB_EXT_SA)
+			spi = ntohl(((const struct sadb_sa *)e)->sadb_sa_spi);
+	}
+	return spi;
+}
+
+/*
  * Read a dump of NDUMP SAs with `how`: 0 recv, 1 read, 2 poll, 3 select;
  * first, with the dump under way and unread, send a GET (its reply comes
  * among the dump's; send() must not wait for a reader it blocks).
@@ -468,50 +570,16 @@ read_dump(int fd, uint32_t seq, int how)
 	static uint8_t buf[BUFSZ];
 	static uint8_t seen[NDUMP];
 	struct sadb_msg *h = (struct sadb_msg *)buf;
-	struct sadb_ext *e;
 	unsigned int got = 0;
-	struct pollfd pf;
-	struct timeval tv;
-	fd_set rd;
 	uint32_t spi, getseq = 0;
-	struct msg m;
 	bool got_get = false;
-	uint64_t t0;
 	ssize_t n;
-	size_t off;
 
 	memset(seen, 0, sizeof(seen));
 	for (;;) {
-		if (got == 0 && getseq == 0) {
-			usleep(200000);		/* keyd's socket fills */
-			getseq = seq_ctr++;
-			build_get(&m, SPI_BASE + 5, getseq);
-			t0 = mono_ms();
-			xsend(fd, &m);
-			/* Not the 5 s timeout: send() saw the dump going on. */
-			assert_true(mono_ms() - t0 < 2500);
-		}
-		switch (how) {
-		case 2:
-			pf.fd = fd;
-			pf.events = POLLIN;
-			pf.revents = 0;
-			if (poll(&pf, 1, 0) != 1)
-				fail_msg("poll(0) empty after %u replies", got);
-			break;
-		case 3:
-			FD_ZERO(&rd);
-			FD_SET(fd, &rd);
-			tv.tv_sec = 0;
-			tv.tv_usec = 0;
-			if (select(fd + 1, &rd, NULL, NULL, &tv) != 1)
-				fail_msg("select(0) empty after %u", got);
-			break;
-		}
-		if (how == 1)
-			n = read(fd, buf, BUFSZ);
-		else
-			n = recv(fd, buf, BUFSZ, MSG_DONTWAIT);
+		if (got == 0 && getseq == 0)
+			getseq = get_during_dump(fd);
+		n = dump_readers[how](fd, buf, got);
 		if (n < 0)
 			fail_msg("empty read after %u of %d dump replies: %s",
 			    got, NDUMP, strerror(errno));
@@ -526,16 +594,7 @@ read_dump(int fd, uint32_t seq, int how)
 			continue;	/* a broadcast */
 		assert_int_equal(h->sadb_msg_errno, 0);
 		assert_int_equal(h->sadb_msg_pid, (uint32_t)getpid());
-		/* Find the SA extension. */
-		spi = 0;
-		for (off = sizeof(*h); off + sizeof(*e) <= (size_t)n;
-		    off += (size_t)e->sadb_ext_len * 8) {
-			e = (struct sadb_ext *)(buf + off);
-			if (e->sadb_ext_len == 0)
-				break;
-			if (e->sadb_ext_type == SADB_EXT_SA)
-				spi = ntohl(((struct sadb_sa *)e)->sadb_sa_spi);
-		}
+		spi = msg_spi(buf, (size_t)n);
 		assert_true(spi >= SPI_BASE && spi < SPI_BASE + NDUMP);
 		assert_int_equal(seen[spi - SPI_BASE], 0);
 		seen[spi - SPI_BASE] = 1;
@@ -788,11 +847,19 @@ test_addresses_options(void **state)
 	close(fd);
 }
 
+/* A thread of test_threads(): its SPIs and seqs from base on, its result. */
+struct adder {
+	pthread_t	 t;
+	uint32_t	 base;
+	int		 errs;		/* 0: every ADD answered at once */
+};
+
 /* One thread: n ADDs on its own socket, each reply read at once. */
 static void *
 thread_adds(void *arg)
 {
-	uint32_t base = (uint32_t)(uintptr_t)arg, i, seq;
+	struct adder *a = arg;
+	uint32_t base = a->base, i, seq;
 	struct sadb_msg *h;
 	uint8_t *buf;
 	struct msg m;
@@ -802,7 +869,8 @@ thread_adds(void *arg)
 	if ((buf = malloc(BUFSZ)) == NULL ||
 	    (fd = socket(PF_KEY, SOCK_RAW, PF_KEY_V2)) < 0) {
 		free(buf);
-		return (void *)(uintptr_t)1;
+		a->errs = 1;
+		return NULL;
 	}
 	h = (struct sadb_msg *)buf;
 	for (i = 0; i < 300 && errs == 0; i++) {
@@ -821,23 +889,26 @@ thread_adds(void *arg)
 	}
 	close(fd);
 	free(buf);
-	return (void *)(uintptr_t)errs;
+	a->errs = errs;
+	return NULL;
 }
 
 static void
 test_threads(void **state)
 {
-	pthread_t t[4];
-	void *r;
+	struct adder ad[4];
 	int i, before = count_fds();
 
 	(void)state;
-	for (i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, thread_adds,
-		    (void *)(uintptr_t)(SPI_BASE + 0x1000 * (i + 1))), 0);
 	for (i = 0; i < 4; i++) {
-		assert_int_equal(pthread_join(t[i], &r), 0);
-		assert_int_equal((uintptr_t)r, 0);
+		ad[i].base = SPI_BASE + 0x1000 * (uint32_t)(i + 1);
+		ad[i].errs = -1;
+		assert_int_equal(pthread_create(&ad[i].t, NULL, thread_adds,
+		    &ad[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(ad[i].t, NULL), 0);
+		assert_int_equal(ad[i].errs, 0);
 	}
 	assert_int_equal(count_fds(), before);
 }
@@ -946,6 +1017,7 @@ test_plain_no_marks(void **state)
 int
 main(void)
 {
+	const char *preload;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_register_dontwait, flush_all),
 		cmocka_unit_test_setup(test_add_nonblocking, flush_all),
@@ -960,8 +1032,8 @@ main(void)
 		cmocka_unit_test_setup(test_plain_no_marks, flush_all),
 	};
 
-	if (getenv("LD_PRELOAD") == NULL ||
-	    strstr(getenv("LD_PRELOAD"), "parapet_pfkey") == NULL) {
+	preload = getenv("LD_PRELOAD");
+	if (preload == NULL || strstr(preload, "parapet_pfkey") == NULL) {
 		fprintf(stderr, "run me with LD_PRELOAD=libparapet_pfkey.so\n");
 		return 1;
 	}

@@ -525,6 +525,7 @@ static const struct bad bad[] = {
 static void
 test_errors(void **state)
 {
+	static struct setkey_script poison;	/* setkey_parse() clears s */
 	struct setkey_opts o;
 	struct setkey_script *s;
 	struct setkey_error err;
@@ -534,7 +535,7 @@ test_errors(void **state)
 	(void)state;
 	opts(&o);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		s = (struct setkey_script *)(uintptr_t)1;
+		s = &poison;
 		rc = setkey_parse(bad[i].text, strlen(bad[i].text), &o, &s,
 		    &err);
 		if (rc != -EINVAL)
@@ -591,21 +592,21 @@ test_long_inputs(void **state)
 	o.algs = NULL;
 	n = (size_t)sprintf(t, "add 10.0.0.1 10.0.0.2 esp 1 -E aes-cbc 0x");
 	memset(t + n, 'a', 1026);
-	strcpy(t + n + 1026, ";");
+	memcpy(t + n + 1026, ";", sizeof(";"));
 	assert_int_equal(setkey_parse(t, strlen(t), &o, &s, &err), -EINVAL);
 	assert_string_equal(err.msg, "t.conf:1:40: key longer than 512 octets");
 	memset(t + n, 'a', 1024);	/* 512 octets: fine */
-	strcpy(t + n + 1024, ";");
+	memcpy(t + n + 1024, ";", sizeof(";"));
 	assert_int_equal(setkey_parse(t, strlen(t), &o, &s, &err), 0);
 	setkey_script_free(s);
 	n = (size_t)sprintf(t, "add 10.0.0.1 10.0.0.2 esp 1 -E aes-cbc \"");
 	memset(t + n, 'k', 513);
-	strcpy(t + n + 513, "\";");
+	memcpy(t + n + 513, "\";", sizeof("\";"));
 	assert_int_equal(setkey_parse(t, strlen(t), &o, &s, &err), -EINVAL);
 	assert_string_equal(err.msg, "t.conf:1:40: key longer than 512 octets");
 	n = (size_t)sprintf(t, "spdadd 10.0.0.1 10.0.0.2 any -ctx 1 1 \"");
 	memset(t + n, 'c', 4096);
-	strcpy(t + n + 4096, "\" -P out none;");
+	memcpy(t + n + 4096, "\" -P out none;", sizeof("\" -P out none;"));
 	assert_int_equal(setkey_parse(t, strlen(t), &o, &s, &err), -EINVAL);
 	assert_string_equal(err.msg,
 	    "t.conf:1:39: security context longer than 4095 octets");
