@@ -1,0 +1,252 @@
+/*
+ * link_packet.c - AF_PACKET on an interface: the wire side of bump in
+ * the stack (see link.h).
+ *
+ * One SOCK_RAW socket bound to the interface for every protocol
+ * (ETH_P_ALL). Not promiscuous: the interface delivers frames for its
+ * own MAC, broadcast and (all-multicast, so IPv6 ND works) multicast;
+ * frames the kernel marks PACKET_OTHERHOST are still dropped here, and
+ * our own sends are not looped back (PACKET_IGNORE_OUTGOING, Linux 4.20;
+ * older kernels: PACKET_OUTGOING frames are dropped here). Batches are
+ * recvmmsg / sendmmsg. With cfg->vnet, PACKET_VNET_HDR gives each frame
+ * the same virtio_net_hdr a vnet TAP uses, so GSO superpackets and
+ * partial checksums pass between the two untouched; without it,
+ * PACKET_AUXDATA tells which frames carry a partial checksum
+ * (TP_STATUS_CSUMNOTREADY) and the bridge completes them.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "link.h"
+
+#define VNET_BYTES	sizeof(struct virtio_net_hdr)
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING	23
+#endif
+
+struct packet_priv {
+	bool	ignore_outgoing;	/* the kernel filters our sends */
+};
+
+static int
+packet_open(struct link *l, const struct link_cfg *c)
+{
+	static struct packet_priv priv_ok = { true }, priv_no = { false };
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+	struct ifreq ifr;
+	int fd, one = 1, buf = 4 << 20;
+
+	if ((l->ifindex = (int)if_nametoindex(c->ifname)) == 0)
+		return -ENODEV;
+	/* Protocol 0 until bound: nothing queued from other interfaces. */
+	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		return -errno;
+	l->fd = fd;
+	l->l2 = true;
+	l->vnet = c->vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+	    sizeof(one)) == 0;
+	if (!l->vnet && setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one,
+	    sizeof(one)) != 0)
+		return -errno;
+	l->priv = setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+	    sizeof(one)) == 0 ? &priv_ok : &priv_no;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = l->ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+		return -errno;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = l->ifindex;
+	mr.mr_type = PACKET_MR_ALLMULTI;
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+	    sizeof(mr)) != 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(l->mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+static int
+packet_recv(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct virtio_net_hdr h[LINK_BATCH];
+	struct sockaddr_ll from[LINK_BATCH];
+	struct mmsghdr m[LINK_BATCH];
+	struct iovec iov[LINK_BATCH][2];
+	union {
+		char		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		struct cmsghdr	align;
+	} cm[LINK_BATCH];
+	const struct packet_priv *pp = l->priv;
+	unsigned i, k = 0;
+	int r;
+
+	if (n > LINK_BATCH)
+		n = LINK_BATCH;
+	memset(m, 0, sizeof(m[0]) * n);
+	for (i = 0; i < n; i++) {
+		int v = 0;
+
+		if (l->vnet) {
+			iov[i][v].iov_base = &h[i];
+			iov[i][v++].iov_len = VNET_BYTES;
+		}
+		iov[i][v].iov_base = p[i].data;
+		iov[i][v++].iov_len = p[i].cap;
+		m[i].msg_hdr.msg_iov = iov[i];
+		m[i].msg_hdr.msg_iovlen = (size_t)v;
+		m[i].msg_hdr.msg_name = &from[i];
+		m[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		if (!l->vnet) {
+			m[i].msg_hdr.msg_control = cm[i].buf;
+			m[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
+		}
+	}
+	if ((r = recvmmsg(l->fd, m, n, MSG_DONTWAIT, NULL)) < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		l->st.rx_err++;
+		return -errno;
+	}
+	/* Keep what is for us, compacted to the front. */
+	for (i = 0; i < (unsigned)r; i++) {
+		size_t len = m[i].msg_len;
+		struct cmsghdr *c;
+		bool partial = false;
+
+		if (from[i].sll_pkttype == PACKET_OTHERHOST ||
+		    (from[i].sll_pkttype == PACKET_OUTGOING &&
+		    !pp->ignore_outgoing)) {
+			l->st.rx_other++;
+			continue;
+		}
+		if (m[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			l->st.rx_trunc++;
+			continue;
+		}
+		if (l->vnet) {
+			if (len < VNET_BYTES) {
+				l->st.rx_err++;
+				continue;
+			}
+			len -= VNET_BYTES;
+		}
+		for (c = l->vnet ? NULL : CMSG_FIRSTHDR(&m[i].msg_hdr);
+		    c != NULL; c = CMSG_NXTHDR(&m[i].msg_hdr, c)) {
+			struct tpacket_auxdata aux;
+
+			if (c->cmsg_level != SOL_PACKET ||
+			    c->cmsg_type != PACKET_AUXDATA ||
+			    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+				continue;
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			partial = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+		}
+		if (k != i) {
+			/* Swap buffers so no data is copied. */
+			struct link_pkt t = p[k];
+
+			p[k] = p[i];
+			p[i] = t;
+		}
+		p[k].len = (uint32_t)len;
+		p[k].csum_partial = partial;
+		p[k].peerlen = 0;
+		memset(&p[k].vnet, 0, sizeof(p[k].vnet));
+		if (l->vnet) {
+			p[k].vnet.flags = h[i].flags;
+			p[k].vnet.gso_type = h[i].gso_type;
+			p[k].vnet.hdr_len = h[i].hdr_len;
+			p[k].vnet.gso_size = h[i].gso_size;
+			p[k].vnet.csum_start = h[i].csum_start;
+			p[k].vnet.csum_offset = h[i].csum_offset;
+		}
+		l->st.rx_pkts++;
+		l->st.rx_bytes += len;
+		k++;
+	}
+	return (int)k;
+}
+
+static int
+packet_send(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct virtio_net_hdr h[LINK_BATCH];
+	struct mmsghdr m[LINK_BATCH];
+	struct iovec iov[LINK_BATCH][2];
+	unsigned i, done = 0, sent = 0;
+	int r;
+
+	if (n > LINK_BATCH)
+		n = LINK_BATCH;
+	memset(m, 0, sizeof(m[0]) * n);
+	for (i = 0; i < n; i++) {
+		int v = 0;
+
+		if (l->vnet) {
+			memset(&h[i], 0, sizeof(h[i]));
+			h[i].flags = p[i].vnet.flags;
+			h[i].gso_type = p[i].vnet.gso_type;
+			h[i].hdr_len = p[i].vnet.hdr_len;
+			h[i].gso_size = p[i].vnet.gso_size;
+			h[i].csum_start = p[i].vnet.csum_start;
+			h[i].csum_offset = p[i].vnet.csum_offset;
+			iov[i][v].iov_base = &h[i];
+			iov[i][v++].iov_len = VNET_BYTES;
+		}
+		iov[i][v].iov_base = p[i].data;
+		iov[i][v++].iov_len = p[i].len;
+		m[i].msg_hdr.msg_iov = iov[i];
+		m[i].msg_hdr.msg_iovlen = (size_t)v;
+	}
+	while (done < n) {
+		r = sendmmsg(l->fd, m + done, n - done, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* This packet is dropped; go on with the rest. */
+			l->st.tx_err++;
+			done++;
+			continue;
+		}
+		for (i = done; i < done + (unsigned)r; i++) {
+			l->st.tx_pkts++;
+			l->st.tx_bytes += p[i].len;
+		}
+		sent += (unsigned)r;
+		done += (unsigned)r;
+	}
+	return (int)sent;
+}
+
+static void
+packet_close(struct link *l)
+{
+	l->priv = NULL;
+}
+
+const struct link_ops link_packet_ops = {
+	.name = "packet",
+	.open = packet_open,
+	.recv_batch = packet_recv,
+	.send_batch = packet_send,
+	.close = packet_close,
+};

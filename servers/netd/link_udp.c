@@ -1,0 +1,439 @@
+/*
+ * link_udp.c - a UDP socket: the outside of an overlay carrying ESP in
+ * UDP (RFC 3948, port 4500; see link.h).
+ *
+ * Bound to cfg->port on every address of cfg->family; batches are
+ * recvmmsg / sendmmsg, each packet with its peer. With cfg->gso, runs of
+ * packets to the same peer with the same length (the last of a run may
+ * be shorter) leave as one UDP GSO send (UDP_SEGMENT, Linux 4.18) of up
+ * to 64 segments; a kernel without it (the option is refused at open)
+ * gets one datagram per message, and so does a route that refuses a GSO
+ * send (GSO is then switched off for the link).
+ *
+ * With cfg->gso the socket also takes UDP GRO (UDP_GRO, Linux 5.0): the
+ * kernel may hand over several datagrams of one flow as one buffer with
+ * their segment size, which is cut back into datagrams here, in order,
+ * into the caller's batch. Receive buffers must then hold 64 KiB (as
+ * LINK_BUF_BYTES does): the first receive with a smaller one turns GRO
+ * off for the link. What does not fit the batch is carried over to the
+ * next call, ahead of anything newer, so no flow is reordered.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/udp.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "link.h"
+
+#include <stdlib.h>
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT	103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO		104
+#endif
+
+/* Datagrams received but not yet handed over (GRO remainders). */
+struct udp_carry {
+	uint8_t			*buf;
+	uint32_t		 len, off, seg;
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+};
+
+struct udp_priv {
+	bool			 gro;
+	struct udp_carry	 q[LINK_BATCH];
+	unsigned		 head, n;
+};
+#define GSO_SEGS_MAX	64
+#define GSO_BYTES_MAX	65000
+
+static int
+udp_open(struct link *l, const struct link_cfg *c)
+{
+	struct sockaddr_storage ss;
+	struct udp_priv *u;
+	socklen_t sl;
+	int fd, one = 1, buf = 4 << 20, zero = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (c->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(c->port);
+		sl = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(c->port);
+		sl = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0)
+		return -errno;
+	l->fd = fd;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
+		return -errno;
+	/* Probe UDP GSO: setting a segment size of 0 (off) must work. */
+	l->vnet = false;
+	l->cfg.gso = c->gso && setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &zero,
+	    sizeof(zero)) == 0;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return -ENOMEM;
+	u->gro = c->gso && setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one,
+	    sizeof(one)) == 0;
+	l->priv = u;
+	return 0;
+}
+
+/* Hand over carried datagrams first; returns how many. */
+static unsigned
+carry_out(struct link *l, struct udp_priv *u, struct link_pkt *p,
+    unsigned n)
+{
+	unsigned k = 0;
+
+	while (k < n && u->n > 0) {
+		struct udp_carry *c = &u->q[u->head];
+		uint32_t len = c->len - c->off < c->seg ? c->len - c->off :
+		    c->seg;
+
+		if (len <= p[k].cap) {
+			memcpy(p[k].data, c->buf + c->off, len);
+			p[k].len = len;
+			p[k].peer = c->peer;
+			p[k].peerlen = c->peerlen;
+			p[k].csum_partial = false;
+			memset(&p[k].vnet, 0, sizeof(p[k].vnet));
+			l->st.rx_pkts++;
+			l->st.rx_bytes += len;
+			k++;
+		} else {
+			l->st.rx_trunc++;
+		}
+		c->off += len;
+		if (c->off >= c->len) {
+			free(c->buf);
+			c->buf = NULL;
+			u->head = (u->head + 1) % LINK_BATCH;
+			u->n--;
+		}
+	}
+	return k;
+}
+
+/* Keep bytes [off, len) of a received buffer for the next call. */
+static void
+carry_in(struct link *l, struct udp_priv *u, const struct link_pkt *p,
+    uint32_t off, uint32_t seg)
+{
+	struct udp_carry *c;
+
+	if (u->n == LINK_BATCH) {
+		l->st.rx_trunc++;	/* not reached: at most a batch */
+		return;
+	}
+	c = &u->q[(u->head + u->n) % LINK_BATCH];
+	if ((c->buf = malloc(p->len - off)) == NULL) {
+		l->st.rx_err++;
+		return;
+	}
+	memcpy(c->buf, p->data + off, p->len - off);
+	c->len = p->len - off;
+	c->off = 0;
+	c->seg = seg;
+	c->peer = p->peer;
+	c->peerlen = p->peerlen;
+	u->n++;
+}
+
+static void
+swap_pkt(struct link_pkt *a, struct link_pkt *b)
+{
+	struct link_pkt t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static int
+udp_recv(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct udp_priv *u = l->priv;
+	struct mmsghdr m[LINK_BATCH];
+	struct iovec iov[LINK_BATCH];
+	union {
+		char		buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	align;
+	} cm[LINK_BATCH];
+	uint32_t seg[LINK_BATCH], fit[LINK_BATCH], start[LINK_BATCH];
+	unsigned i, j, k, q = 0, avail, used;
+	int r;
+
+	if (n > LINK_BATCH)
+		n = LINK_BATCH;
+	/* GRO needs room for a coalesced 64 KiB: a caller with smaller
+	 * buffers turns it off for good rather than lose data. */
+	for (i = 0; u->gro && i < n; i++)
+		if (p[i].cap < 65535) {
+			int zero = 0;
+
+			(void)setsockopt(l->fd, IPPROTO_UDP, UDP_GRO, &zero,
+			    sizeof(zero));
+			u->gro = false;
+		}
+	/* Older datagrams first; nothing new while some are left. */
+	k = carry_out(l, u, p, n);
+	if (k == n || u->n > 0)
+		return (int)k;
+	avail = n - k;
+	memset(m, 0, sizeof(m[0]) * avail);
+	for (i = 0; i < avail; i++) {
+		iov[i].iov_base = p[k + i].data;
+		iov[i].iov_len = p[k + i].cap;
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+		m[i].msg_hdr.msg_name = &p[k + i].peer;
+		m[i].msg_hdr.msg_namelen = sizeof(p[k + i].peer);
+		if (u->gro) {
+			m[i].msg_hdr.msg_control = cm[i].buf;
+			m[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
+		}
+	}
+	if ((r = recvmmsg(l->fd, m, avail, MSG_DONTWAIT, NULL)) < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return (int)k;
+		l->st.rx_err++;
+		return k > 0 ? (int)k : -errno;
+	}
+	/* Keep the good ones, compacted: message q at p[k + q]. */
+	for (i = 0; i < (unsigned)r; i++) {
+		struct cmsghdr *c;
+		uint32_t len = m[i].msg_len;
+
+		if (m[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			l->st.rx_trunc++;
+			continue;
+		}
+		seg[q] = len;
+		for (c = u->gro ? CMSG_FIRSTHDR(&m[i].msg_hdr) : NULL;
+		    c != NULL; c = CMSG_NXTHDR(&m[i].msg_hdr, c)) {
+			int g;
+
+			if (c->cmsg_level != IPPROTO_UDP ||
+			    c->cmsg_type != UDP_GRO ||
+			    c->cmsg_len < CMSG_LEN(sizeof(g)))
+				continue;
+			memcpy(&g, CMSG_DATA(c), sizeof(g));
+			if (g > 0 && (uint32_t)g < len)
+				seg[q] = (uint32_t)g;
+		}
+		if (k + q != k + i)
+			swap_pkt(&p[k + q], &p[k + i]);
+		p[k + q].len = len;
+		p[k + q].peerlen = m[i].msg_hdr.msg_namelen;
+		q++;
+	}
+	/* How many datagrams of each fit; the rest is carried, in order. */
+	for (j = 0, used = 0; j < q; j++) {
+		uint32_t nseg = seg[j] == 0 ? 1 :	/* an empty datagram */
+		    (p[k + j].len + seg[j] - 1) / seg[j];
+
+		fit[j] = nseg < avail - used ? nseg : avail - used;
+		start[j] = k + used;
+		used += fit[j];
+		if (nseg > 1)
+			l->st.rx_gro += nseg;
+		if (fit[j] < nseg)
+			carry_in(l, u, &p[k + j], fit[j] * seg[j], seg[j]);
+	}
+	/*
+	 * Cut backwards: every message kept has at least one datagram
+	 * that fits until the batch is full, so start[j] >= k + j and the
+	 * slots between start[j] and start[j + 1] hold no message yet to
+	 * be cut.
+	 */
+	for (j = q; j-- > 0;) {
+		uint32_t s2, len;
+
+		if (fit[j] == 0)
+			continue;
+		if (start[j] != k + j)
+			swap_pkt(&p[start[j]], &p[k + j]);
+		len = p[start[j]].len;
+		for (s2 = fit[j]; s2-- > 1;) {
+			struct link_pkt *d = &p[start[j] + s2];
+			uint32_t off = s2 * seg[j];
+			uint32_t sl = len - off < seg[j] ? len - off : seg[j];
+
+			if (sl > d->cap) {	/* the caller's buffers are
+						   too small for GRO */
+				l->st.rx_trunc++;
+				sl = 0;
+			}
+			memcpy(d->data, p[start[j]].data + off, sl);
+			d->len = sl;
+			d->peer = p[start[j]].peer;
+			d->peerlen = p[start[j]].peerlen;
+		}
+		p[start[j]].len = seg[j] < len ? seg[j] : len;
+	}
+	for (i = k; i < k + used; i++) {
+		p[i].csum_partial = false;
+		memset(&p[i].vnet, 0, sizeof(p[i].vnet));
+		l->st.rx_pkts++;
+		l->st.rx_bytes += p[i].len;
+	}
+	return (int)(k + used);
+}
+
+static bool
+same_peer(const struct link_pkt *a, const struct link_pkt *b)
+{
+	return a->peerlen == b->peerlen &&
+	    memcmp(&a->peer, &b->peer, a->peerlen) == 0;
+}
+
+/* The fallback: one sendto per packet; returns how many went. */
+static unsigned
+send_each(struct link *l, struct link_pkt *p, unsigned n)
+{
+	unsigned i, sent = 0;
+
+	for (i = 0; i < n; i++) {
+		if (sendto(l->fd, p[i].data, p[i].len, MSG_DONTWAIT,
+		    (struct sockaddr *)&p[i].peer, p[i].peerlen) < 0) {
+			l->st.tx_err++;
+			continue;
+		}
+		l->st.tx_pkts++;
+		l->st.tx_bytes += p[i].len;
+		sent++;
+	}
+	return sent;
+}
+
+static int
+udp_send(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct mmsghdr m[LINK_BATCH];
+	struct iovec iov[LINK_BATCH];
+	union {
+		char		buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr	align;
+	} cm[LINK_BATCH];
+	unsigned first[LINK_BATCH], cnt[LINK_BATCH];
+	unsigned i, nm = 0, done = 0, sent = 0;
+	int r;
+
+	if (n > LINK_BATCH)
+		n = LINK_BATCH;
+	memset(m, 0, sizeof(m[0]) * n);
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = p[i].data;
+		iov[i].iov_len = p[i].len;
+	}
+	/* Group runs into messages (one packet each without GSO). */
+	for (i = 0; i < n; nm++) {
+		unsigned j = i + 1;
+		size_t bytes = p[i].len;
+
+		if (l->cfg.gso) {
+			while (j < n && j - i < GSO_SEGS_MAX &&
+			    same_peer(&p[i], &p[j]) && p[j].len <= p[i].len &&
+			    bytes + p[j].len <= GSO_BYTES_MAX) {
+				bytes += p[j].len;
+				if (p[j++].len < p[i].len)
+					break;	/* a short one ends a run */
+			}
+		}
+		first[nm] = i;
+		cnt[nm] = j - i;
+		m[nm].msg_hdr.msg_iov = &iov[i];
+		m[nm].msg_hdr.msg_iovlen = j - i;
+		m[nm].msg_hdr.msg_name = &p[i].peer;
+		m[nm].msg_hdr.msg_namelen = p[i].peerlen;
+		if (j - i > 1) {
+			struct cmsghdr *c;
+			uint16_t seg = (uint16_t)p[i].len;
+
+			m[nm].msg_hdr.msg_control = cm[nm].buf;
+			m[nm].msg_hdr.msg_controllen = sizeof(cm[nm].buf);
+			c = CMSG_FIRSTHDR(&m[nm].msg_hdr);
+			c->cmsg_level = IPPROTO_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		}
+		i = j;
+	}
+	while (done < nm) {
+		r = sendmmsg(l->fd, m + done, nm - done, MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (cnt[done] > 1 && errno != EAGAIN &&
+			    errno != ENOBUFS) {
+				/*
+				 * The route refused a GSO send (EIO: no
+				 * checksum offload; EINVAL: segment over
+				 * the MTU): one datagram each, and no GSO
+				 * from now on.
+				 */
+				sent += send_each(l, &p[first[done]],
+				    cnt[done]);
+				l->cfg.gso = false;
+			} else {
+				l->st.tx_err += cnt[done];
+			}
+			done++;
+			continue;
+		}
+		for (i = done; i < done + (unsigned)r; i++) {
+			unsigned j;
+
+			for (j = first[i]; j < first[i] + cnt[i]; j++) {
+				l->st.tx_pkts++;
+				l->st.tx_bytes += p[j].len;
+			}
+			if (cnt[i] > 1)
+				l->st.tx_gso += cnt[i];
+			sent += cnt[i];
+		}
+		done += (unsigned)r;
+	}
+	return (int)sent;
+}
+
+static void
+udp_close(struct link *l)
+{
+	struct udp_priv *u = l->priv;
+	unsigned i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < LINK_BATCH; i++)
+		free(u->q[i].buf);
+	free(u);
+	l->priv = NULL;
+}
+
+const struct link_ops link_udp_ops = {
+	.name = "udp",
+	.open = udp_open,
+	.recv_batch = udp_recv,
+	.send_batch = udp_send,
+	.close = udp_close,
+};
