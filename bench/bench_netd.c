@@ -241,8 +241,8 @@ link_row(size_t size, uint64_t iters)
 	unsigned i;
 	int r;
 
-	if (link_mem_pair(&hp, &h, 4 * LINK_BATCH) != 0 ||
-	    link_mem_pair(&w, &wp, 4 * LINK_BATCH) != 0 ||
+	if (link_mem_pair(&hp, &h, (size_t)4 * LINK_BATCH) != 0 ||
+	    link_mem_pair(&w, &wp, (size_t)4 * LINK_BATCH) != 0 ||
 	    spd_create(&db, 1) != 0)
 		fatalx("setup");
 	memset(&c, 0, sizeof(c));

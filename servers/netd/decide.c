@@ -183,6 +183,85 @@ clear_ok(const struct decide_ctx *c, uint16_t family, const struct pol *p)
 	return true;
 }
 
+/* Sets r->dir for a packet from "from"; returns the verdict of a pass. */
+static uint8_t
+direction(const struct decide_ctx *c, const struct pkt_info *pi,
+    enum decide_from from, struct decide_result *r)
+{
+	if (from == DECIDE_FROM_HOST) {
+		r->dir = SPD_DIR_OUT;
+		return DECIDE_V_BYPASS;
+	}
+	if (!c->params.gateway || is_local(c, pi)) {
+		r->dir = SPD_DIR_IN;
+		return DECIDE_V_DELIVER;
+	}
+	r->dir = SPD_DIR_FWD;
+	return DECIDE_V_FORWARD;
+}
+
+/*
+ * Inbound IPsec for us goes to ipsecd whatever the policy says; the inner
+ * packet is checked afterwards (decide_inner). Returns whether it decided.
+ */
+static bool
+inbound_ipsec(struct decide_ctx *c, const struct pkt_info *pi,
+    struct decide_result *r)
+{
+	bool ipsec = pi->proto == IPPROTO_ESP || pi->proto == IPPROTO_AH;
+
+	/*
+	 * Fragments that may be IPsec for us are reassembled
+	 * first. UDP ones (ESP in UDP or not: later fragments do
+	 * not tell) only while ipsecd is there to take the ESP;
+	 * without it they are clear traffic under policy like any
+	 * fragment, and the host reassembles them.
+	 */
+	if (pi->frag && ipsec && !c->ipsecd_up) {
+		result(c, r, DECIDE_V_HOLD, DECIDE_W_IPSECD_AWAY);
+		return true;
+	}
+	if (pi->frag && (ipsec || (pi->proto == IPPROTO_UDP &&
+	    c->ipsecd_up))) {
+		result(c, r, DECIDE_V_REASSEMBLE, DECIDE_W_FRAGMENT);
+		return true;
+	}
+	if (pi->kind == PKT_K_ESP || pi->kind == PKT_K_AH ||
+	    pi->kind == PKT_K_UDP_ESP) {
+		if (!c->ipsecd_up)
+			result(c, r, DECIDE_V_HOLD, DECIDE_W_IPSECD_AWAY);
+		else
+			result(c, r, DECIDE_V_UNPROTECT, DECIDE_W_ESP_FOR_US);
+		return true;
+	}
+	return false;
+}
+
+/* The packet falls under policy p, whose action is ipsec. */
+static void
+under_ipsec(struct decide_ctx *c, const struct pkt_info *pi,
+    const struct pol *p, uint8_t pass, struct decide_result *r)
+{
+	if (r->dir != SPD_DIR_OUT) {
+		/* A clear packet under an ipsec policy (KAME
+		 * ipsec_in_reject): only "use" lets it in. */
+		if (clear_ok(c, pi->family, p))
+			result(c, r, pass, DECIDE_W_IN_USE);
+		else
+			result(c, r, DECIDE_V_DISCARD, DECIDE_W_IN_REQUIRE);
+		return;
+	}
+	if (!c->ipsecd_up || p->nreqs == 0) {
+		/* No transforms: never in clear (a policy without requests
+		 * is refused by spd_entry_valid; fail closed anyway). */
+		result(c, r, DECIDE_V_HOLD, DECIDE_W_IPSECD_AWAY);
+		return;
+	}
+	r->req_index = 0;
+	r->nreqs = (uint8_t)p->nreqs;
+	result(c, r, DECIDE_V_PROTECT, p->why);
+}
+
 void
 decide(struct decide_ctx *c, const struct pkt_info *pi,
     enum decide_from from, struct decide_result *r)
@@ -193,56 +272,15 @@ decide(struct decide_ctx *c, const struct pkt_info *pi,
 	uint8_t pass;
 
 	memset(r, 0, sizeof(*r));
-	if (from == DECIDE_FROM_HOST) {
-		r->dir = SPD_DIR_OUT;
-		pass = DECIDE_V_BYPASS;
-	} else if (!c->params.gateway || is_local(c, pi)) {
-		r->dir = SPD_DIR_IN;
-		pass = DECIDE_V_DELIVER;
-	} else {
-		r->dir = SPD_DIR_FWD;
-		pass = DECIDE_V_FORWARD;
-	}
+	pass = direction(c, pi, from, r);
 
 	/* Link housekeeping passes, as ARP does (docs/notes-netd.md). */
 	if (pkt_is_nd(pi)) {
 		result(c, r, pass, DECIDE_W_ND);
 		return;
 	}
-
-	/* Inbound IPsec for us goes to ipsecd whatever the policy says;
-	 * the inner packet is checked afterwards (decide_inner). */
-	if (r->dir == SPD_DIR_IN) {
-		bool ipsec = pi->proto == IPPROTO_ESP ||
-		    pi->proto == IPPROTO_AH;
-
-		/*
-		 * Fragments that may be IPsec for us are reassembled
-		 * first. UDP ones (ESP in UDP or not: later fragments do
-		 * not tell) only while ipsecd is there to take the ESP;
-		 * without it they are clear traffic under policy like any
-		 * fragment, and the host reassembles them.
-		 */
-		if (pi->frag && ipsec && !c->ipsecd_up) {
-			result(c, r, DECIDE_V_HOLD, DECIDE_W_IPSECD_AWAY);
-			return;
-		}
-		if (pi->frag && (ipsec || (pi->proto == IPPROTO_UDP &&
-		    c->ipsecd_up))) {
-			result(c, r, DECIDE_V_REASSEMBLE, DECIDE_W_FRAGMENT);
-			return;
-		}
-		if (pi->kind == PKT_K_ESP || pi->kind == PKT_K_AH ||
-		    pi->kind == PKT_K_UDP_ESP) {
-			if (!c->ipsecd_up)
-				result(c, r, DECIDE_V_HOLD,
-				    DECIDE_W_IPSECD_AWAY);
-			else
-				result(c, r, DECIDE_V_UNPROTECT,
-				    DECIDE_W_ESP_FOR_US);
-			return;
-		}
-	}
+	if (r->dir == SPD_DIR_IN && inbound_ipsec(c, pi, r))
+		return;
 
 	if (!c->policyd_known) {
 		result(c, r, DECIDE_V_HOLD, DECIDE_W_POLICYD_UNKNOWN);
@@ -257,30 +295,12 @@ decide(struct decide_ctx *c, const struct pkt_info *pi,
 		result(c, r, pass, p.why);
 		return;
 	case PARAPET_IPSEC_POLICY_IPSEC:
-		break;
+		under_ipsec(c, pi, &p, pass, r);
+		return;
 	default:
 		result(c, r, DECIDE_V_DISCARD, p.why);
 		return;
 	}
-
-	if (r->dir != SPD_DIR_OUT) {
-		/* A clear packet under an ipsec policy (KAME
-		 * ipsec_in_reject): only "use" lets it in. */
-		if (clear_ok(c, pi->family, &p))
-			result(c, r, pass, DECIDE_W_IN_USE);
-		else
-			result(c, r, DECIDE_V_DISCARD, DECIDE_W_IN_REQUIRE);
-		return;
-	}
-	if (!c->ipsecd_up || p.nreqs == 0) {
-		/* No transforms: never in clear (a policy without requests
-		 * is refused by spd_entry_valid; fail closed anyway). */
-		result(c, r, DECIDE_V_HOLD, DECIDE_W_IPSECD_AWAY);
-		return;
-	}
-	r->req_index = 0;
-	r->nreqs = (uint8_t)p.nreqs;
-	result(c, r, DECIDE_V_PROTECT, p.why);
 }
 
 /* Was request q met by one of the applied transforms? */

@@ -72,10 +72,15 @@ struct dgram {
 	uint8_t		 next;		/* IPv6: after the fragment header */
 };
 
+/* A hash chain; a struct so the table allocates structs, not pointers. */
+struct bucket {
+	struct dgram	*head;
+};
+
 struct frag_table {
 	struct frag_limits	 lim;
 	uint64_t		 seed;
-	struct dgram		**bucket;
+	struct bucket		*bucket;
 	size_t			 nbuckets;	/* power of two */
 	struct dgram		*oldest, *newest;
 	struct frag_stats	 st;
@@ -152,7 +157,7 @@ drop(struct frag_table *t, struct dgram *d)
 	struct dgram **pp;
 	struct fragment *f, *fn;
 
-	for (pp = &t->bucket[d->b]; *pp != d; pp = &(*pp)->hnext)
+	for (pp = &t->bucket[d->b].head; *pp != d; pp = &(*pp)->hnext)
 		;
 	*pp = d->hnext;
 	for (f = d->frags; f != NULL; f = fn) {
@@ -215,7 +220,7 @@ find_or_new(struct frag_table *t, const struct pkt_info *pi, uint64_t now_ms)
 	size_t b = hash(t, pi);
 	struct dgram *d;
 
-	for (d = t->bucket[b]; d != NULL; d = d->hnext)
+	for (d = t->bucket[b].head; d != NULL; d = d->hnext)
 		if (same(d, pi))
 			return d;
 	if (t->st.dgrams >= t->lim.max_dgrams)
@@ -229,8 +234,8 @@ find_or_new(struct frag_table *t, const struct pkt_info *pi, uint64_t now_ms)
 	memcpy(d->src, pi->src, 16);
 	memcpy(d->dst, pi->dst, 16);
 	d->deadline_ms = now_ms + t->lim.timeout_ms;
-	d->hnext = t->bucket[b];
-	t->bucket[b] = d;
+	d->hnext = t->bucket[b].head;
+	t->bucket[b].head = d;
 	d->lprev = t->newest;
 	if (t->newest != NULL)
 		t->newest->lnext = d;
@@ -309,11 +314,100 @@ build(const struct dgram *d, uint8_t *out, size_t cap, size_t *outlen)
 	return FRAG_DONE;
 }
 
+/* The end: one last fragment, nothing beyond it. */
+static bool
+end_ok(const struct dgram *d, bool last, uint32_t end)
+{
+	const struct fragment *f;
+
+	if (!last)
+		return !d->have_last || end <= d->end;
+	if (d->have_last && d->end != end)
+		return false;
+	for (f = d->frags; f != NULL; f = f->next)
+		if (f->off + f->len > end)
+			return false;
+	return true;
+}
+
+/*
+ * Overlaps (RFC 5722): FRAG_R_OVERLAP; an exact duplicate, which drops
+ * only itself: FRAG_R_DUP; neither: FRAG_HELD.
+ */
+static enum frag_result
+overlap(const struct dgram *d, uint32_t off, uint32_t len)
+{
+	const struct fragment *f;
+	uint32_t end = off + len;
+
+	for (f = d->frags; f != NULL; f = f->next) {
+		if (f->off == off && f->len == len)
+			return FRAG_R_DUP;
+		if (off < f->off + f->len && f->off < end)
+			return FRAG_R_OVERLAP;
+	}
+	return FRAG_HELD;
+}
+
+/* Would hdr_len bytes of header and end bytes of data exceed 64 KiB? */
+static bool
+too_big(uint32_t hdr_len, uint32_t end, uint16_t family)
+{
+	return (size_t)hdr_len + end > 65535 +
+	    (family == AF_INET6 ? 40u : 0u);
+}
+
+/* The unfragmentable part comes from the first fragment. */
+static enum frag_result
+take_hdr(struct dgram *d, const uint8_t *buf, const struct pkt_info *pi,
+    uint32_t end)
+{
+	uint32_t hl = pi->family == AF_INET ? pi->l4_off : pi->frag_hdr_off;
+
+	if (too_big(hl, d->have_last ? d->end : end, pi->family))
+		return FRAG_R_BIG;
+	if ((d->hdr = malloc(hl)) == NULL)
+		return FRAG_R_MEM;
+	memcpy(d->hdr, buf, hl);
+	d->hdr_len = hl;
+	if (pi->family == AF_INET6) {
+		d->nh_off = pi->frag_nh_off;
+		d->next = buf[pi->frag_hdr_off];
+	}
+	return FRAG_HELD;
+}
+
+/* Copy the fragment's data into d, in offset order. */
+static enum frag_result
+store(struct frag_table *t, struct dgram *d, const uint8_t *buf,
+    const struct pkt_info *pi, uint32_t off, uint32_t len)
+{
+	struct fragment *f, **pp;
+
+	for (pp = &d->frags; *pp != NULL && (*pp)->off < off;
+	    pp = &(*pp)->next)
+		;
+	if ((f = malloc(sizeof(*f) + len)) == NULL)
+		return FRAG_R_MEM;
+	f->off = off;
+	f->len = len;
+	memcpy(f->data, buf + pi->frag_data_off, len);
+	f->next = *pp;
+	*pp = f;
+	d->nfrags++;
+	d->bytes += len;
+	t->st.bytes += len;
+	if (!pi->frag_more) {
+		d->have_last = true;
+		d->end = off + len;
+	}
+	return FRAG_HELD;
+}
+
 enum frag_result
 frag_add(struct frag_table *t, const uint8_t *buf, const struct pkt_info *pi,
     uint64_t now_ms, uint8_t *out, size_t cap, size_t *outlen)
 {
-	struct fragment *f, **pp;
 	struct dgram *d;
 	uint32_t off, len, end;
 	enum frag_result r;
@@ -330,64 +424,20 @@ frag_add(struct frag_table *t, const uint8_t *buf, const struct pkt_info *pi,
 	if ((d = find_or_new(t, pi, now_ms)) == NULL)
 		return count(t, FRAG_R_MEM);
 
-	/* The end: one last fragment, nothing beyond it. */
-	if (!pi->frag_more) {
-		if (d->have_last && d->end != end)
-			return fail(t, d, FRAG_R_END);
-		for (f = d->frags; f != NULL; f = f->next)
-			if (f->off + f->len > end)
-				return fail(t, d, FRAG_R_END);
-	} else if (d->have_last && end > d->end) {
+	if (!end_ok(d, !pi->frag_more, end))
 		return fail(t, d, FRAG_R_END);
-	}
-
-	/* Overlaps (RFC 5722); an exact duplicate drops only itself. */
-	for (pp = &d->frags; *pp != NULL && (*pp)->off < off;
-	    pp = &(*pp)->next)
-		;
-	for (f = d->frags; f != NULL; f = f->next) {
-		if (f->off == off && f->len == len)
-			return count(t, FRAG_R_DUP);
-		if (off < f->off + f->len && f->off < end)
-			return fail(t, d, FRAG_R_OVERLAP);
-	}
+	if ((r = overlap(d, off, len)) == FRAG_R_DUP)
+		return count(t, r);
+	if (r != FRAG_HELD)
+		return fail(t, d, r);
 	if (d->nfrags + 1 > t->lim.max_frags)
 		return fail(t, d, FRAG_R_MANY);
-
-	/* The unfragmentable part comes from the first fragment. */
-	if (off == 0) {
-		uint32_t hl = pi->family == AF_INET ? pi->l4_off :
-		    pi->frag_hdr_off;
-
-		if ((size_t)hl + (d->have_last ? d->end : end) > 65535 +
-		    (pi->family == AF_INET6 ? 40u : 0u))
-			return fail(t, d, FRAG_R_BIG);
-		if ((d->hdr = malloc(hl)) == NULL)
-			return fail(t, d, FRAG_R_MEM);
-		memcpy(d->hdr, buf, hl);
-		d->hdr_len = hl;
-		if (pi->family == AF_INET6) {
-			d->nh_off = pi->frag_nh_off;
-			d->next = buf[pi->frag_hdr_off];
-		}
-	}
-	if (d->hdr != NULL && (size_t)d->hdr_len + end > 65535 +
-	    (d->family == AF_INET6 ? 40u : 0u))
+	if (off == 0 && (r = take_hdr(d, buf, pi, end)) != FRAG_HELD)
+		return fail(t, d, r);
+	if (d->hdr != NULL && too_big(d->hdr_len, end, d->family))
 		return fail(t, d, FRAG_R_BIG);
-	if ((f = malloc(sizeof(*f) + len)) == NULL)
-		return fail(t, d, FRAG_R_MEM);
-	f->off = off;
-	f->len = len;
-	memcpy(f->data, buf + pi->frag_data_off, len);
-	f->next = *pp;
-	*pp = f;
-	d->nfrags++;
-	d->bytes += len;
-	t->st.bytes += len;
-	if (!pi->frag_more) {
-		d->have_last = true;
-		d->end = end;
-	}
+	if ((r = store(t, d, buf, pi, off, len)) != FRAG_HELD)
+		return fail(t, d, r);
 	if (!complete(d))
 		return count(t, FRAG_HELD);
 	r = build(d, out, cap, outlen);

@@ -56,14 +56,65 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* IPv6 header, ICMPv6 "packet too big" for mtu, q bytes of orig. */
+static int
+write_too_big6(uint8_t *out, size_t cap, const uint8_t *orig,
+    const struct pkt_info *pi, const uint8_t *src, uint32_t mtu, size_t q)
+{
+	struct wr w;
+	uint32_t sum;
+
+	wr_init(&w, out, cap);
+	if (wr_be32(&w, 0x60000000u) != 0 ||
+	    wr_be16(&w, (uint16_t)(8 + q)) != 0 ||
+	    wr_u8(&w, IPPROTO_ICMPV6) != 0 || wr_u8(&w, ICMP_TTL) != 0 ||
+	    wr_bytes(&w, src, 16) != 0 ||
+	    wr_bytes(&w, pi->src, 16) != 0 ||
+	    wr_u8(&w, 2) != 0 || wr_u8(&w, 0) != 0 ||
+	    wr_be16(&w, 0) != 0 || wr_be32(&w, mtu) != 0 ||
+	    wr_bytes(&w, orig, q) != 0)
+		return -EMSGSIZE;
+	/* Pseudo-header: addresses, upper-layer length, 58. */
+	sum = pkt_csum_add(0, out + 8, 32);
+	sum += (uint32_t)(8 + q) + IPPROTO_ICMPV6;
+	sum = pkt_csum_add(sum, out + 40, 8 + q);
+	put16(out + 42, (uint16_t)~pkt_csum_fold(sum));
+	return 0;
+}
+
+/* IPv4 header (n bytes in all), ICMP "fragmentation needed", q bytes. */
+static int
+write_too_big4(uint8_t *out, size_t cap, const uint8_t *orig,
+    const struct pkt_info *pi, const uint8_t *src, uint32_t mtu, size_t q,
+    size_t n)
+{
+	struct wr w;
+
+	wr_init(&w, out, cap);
+	if (wr_u8(&w, 0x45) != 0 || wr_u8(&w, 0xc0) != 0 ||
+	    wr_be16(&w, (uint16_t)n) != 0 || wr_be32(&w, 0) != 0 ||
+	    wr_u8(&w, ICMP_TTL) != 0 || wr_u8(&w, IPPROTO_ICMP) != 0 ||
+	    wr_be16(&w, 0) != 0 || wr_bytes(&w, src, 4) != 0 ||
+	    wr_bytes(&w, pi->src, 4) != 0 ||
+	    wr_u8(&w, 3) != 0 || wr_u8(&w, 4) != 0 ||
+	    wr_be16(&w, 0) != 0 || wr_be16(&w, 0) != 0 ||
+	    wr_be16(&w, (uint16_t)mtu) != 0 ||
+	    wr_bytes(&w, orig, q) != 0)
+		return -EMSGSIZE;
+	put16(out + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, out,
+	    20)));
+	put16(out + 22, (uint16_t)~pkt_csum_fold(pkt_csum_add(0,
+	    out + 20, 8 + q)));
+	return 0;
+}
+
 int
 icmp_build_too_big(const uint8_t *orig, const struct pkt_info *pi,
     const uint8_t *src, uint32_t mtu, uint8_t *out, size_t cap,
     size_t *out_len)
 {
-	struct wr w;
 	size_t q, n;
-	uint32_t sum;
+	int error;
 	bool v6 = pi->family == AF_INET6;
 
 	if (is_error(pi) || (pi->frag && pi->frag_off != 0))
@@ -89,38 +140,12 @@ icmp_build_too_big(const uint8_t *orig, const struct pkt_info *pi,
 	}
 	if (n > cap)
 		return -EMSGSIZE;
-	wr_init(&w, out, cap);
-	if (v6) {
-		if (wr_be32(&w, 0x60000000u) != 0 ||
-		    wr_be16(&w, (uint16_t)(8 + q)) != 0 ||
-		    wr_u8(&w, IPPROTO_ICMPV6) != 0 || wr_u8(&w, ICMP_TTL) != 0 ||
-		    wr_bytes(&w, src, 16) != 0 ||
-		    wr_bytes(&w, pi->src, 16) != 0 ||
-		    wr_u8(&w, 2) != 0 || wr_u8(&w, 0) != 0 ||
-		    wr_be16(&w, 0) != 0 || wr_be32(&w, mtu) != 0 ||
-		    wr_bytes(&w, orig, q) != 0)
-			return -EMSGSIZE;
-		/* Pseudo-header: addresses, upper-layer length, 58. */
-		sum = pkt_csum_add(0, out + 8, 32);
-		sum += (uint32_t)(8 + q) + IPPROTO_ICMPV6;
-		sum = pkt_csum_add(sum, out + 40, 8 + q);
-		put16(out + 42, (uint16_t)~pkt_csum_fold(sum));
-	} else {
-		if (wr_u8(&w, 0x45) != 0 || wr_u8(&w, 0xc0) != 0 ||
-		    wr_be16(&w, (uint16_t)n) != 0 || wr_be32(&w, 0) != 0 ||
-		    wr_u8(&w, ICMP_TTL) != 0 || wr_u8(&w, IPPROTO_ICMP) != 0 ||
-		    wr_be16(&w, 0) != 0 || wr_bytes(&w, src, 4) != 0 ||
-		    wr_bytes(&w, pi->src, 4) != 0 ||
-		    wr_u8(&w, 3) != 0 || wr_u8(&w, 4) != 0 ||
-		    wr_be16(&w, 0) != 0 || wr_be16(&w, 0) != 0 ||
-		    wr_be16(&w, (uint16_t)mtu) != 0 ||
-		    wr_bytes(&w, orig, q) != 0)
-			return -EMSGSIZE;
-		put16(out + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, out,
-		    20)));
-		put16(out + 22, (uint16_t)~pkt_csum_fold(pkt_csum_add(0,
-		    out + 20, 8 + q)));
-	}
+	if (v6)
+		error = write_too_big6(out, cap, orig, pi, src, mtu, q);
+	else
+		error = write_too_big4(out, cap, orig, pi, src, mtu, q, n);
+	if (error != 0)
+		return error;
 	*out_len = n;
 	return 0;
 }

@@ -52,16 +52,17 @@ struct link_vnet {
 	uint16_t	csum_offset;
 };
 
+/* Members ordered by alignment to avoid padding; no wire layout. */
 struct link_pkt {
 	uint8_t			*data;	/* caller's buffer */
+	/* udp / raw: the peer (received from, or to send to). */
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
 	uint32_t		 len;	/* bytes in it */
 	uint32_t		 cap;	/* its size */
 	struct link_vnet	 vnet;	/* vnet links only; else zero */
 	bool			 csum_partial;	/* packet without vnet: the
 						   L4 checksum is partial */
-	/* udp / raw: the peer (received from, or to send to). */
-	struct sockaddr_storage	 peer;
-	socklen_t		 peerlen;
 };
 
 struct link_stats {

@@ -29,6 +29,7 @@ link_memq_create(struct link_memq **qp, size_t cap)
 		return -EINVAL;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return -ENOMEM;
+	q->refs = 1;	/* before any link_memq_destroy() below */
 	q->buf = malloc(cap * LINK_MEM_SLOT);
 	q->len = calloc(cap, sizeof(*q->len));
 	q->vnet = calloc(cap, sizeof(*q->vnet));
@@ -37,7 +38,6 @@ link_memq_create(struct link_memq **qp, size_t cap)
 		return -ENOMEM;
 	}
 	q->cap = cap;
-	q->refs = 1;
 	*qp = q;
 	return 0;
 }

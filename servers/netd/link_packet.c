@@ -84,43 +84,119 @@ packet_open(struct link *l, const struct link_cfg *c)
 	return 0;
 }
 
-static int
-packet_recv(struct link *l, struct link_pkt *p, unsigned n)
-{
-	struct virtio_net_hdr h[LINK_BATCH];
-	struct sockaddr_ll from[LINK_BATCH];
-	struct mmsghdr m[LINK_BATCH];
-	struct iovec iov[LINK_BATCH][2];
+/* One batch of receive buffers' metadata. */
+struct packet_rxb {
+	struct virtio_net_hdr	h[LINK_BATCH];
+	struct sockaddr_ll	from[LINK_BATCH];
+	struct mmsghdr		m[LINK_BATCH];
+	struct iovec		iov[LINK_BATCH][2];
 	union {
 		char		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 		struct cmsghdr	align;
 	} cm[LINK_BATCH];
+};
+
+static void
+rx_prepare(const struct link *l, const struct link_pkt *p, unsigned n,
+    struct packet_rxb *b)
+{
+	unsigned i;
+
+	memset(b->m, 0, sizeof(b->m[0]) * n);
+	for (i = 0; i < n; i++) {
+		int v = 0;
+
+		if (l->vnet) {
+			b->iov[i][v].iov_base = &b->h[i];
+			b->iov[i][v++].iov_len = VNET_BYTES;
+		}
+		b->iov[i][v].iov_base = p[i].data;
+		b->iov[i][v++].iov_len = p[i].cap;
+		b->m[i].msg_hdr.msg_iov = b->iov[i];
+		b->m[i].msg_hdr.msg_iovlen = (size_t)v;
+		b->m[i].msg_hdr.msg_name = &b->from[i];
+		b->m[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+		if (!l->vnet) {
+			b->m[i].msg_hdr.msg_control = b->cm[i].buf;
+			b->m[i].msg_hdr.msg_controllen = sizeof(b->cm[i].buf);
+		}
+	}
+}
+
+/*
+ * Is received frame i for us and whole? Counts it if not; if so, its
+ * length without the vnet header is in *lenp.
+ */
+static bool
+rx_keep(struct link *l, const struct packet_rxb *b, unsigned i, size_t *lenp)
+{
 	const struct packet_priv *pp = l->priv;
+	size_t len = b->m[i].msg_len;
+
+	if (b->from[i].sll_pkttype == PACKET_OTHERHOST ||
+	    (b->from[i].sll_pkttype == PACKET_OUTGOING &&
+	    !pp->ignore_outgoing)) {
+		l->st.rx_other++;
+		return false;
+	}
+	if (b->m[i].msg_hdr.msg_flags & MSG_TRUNC) {
+		l->st.rx_trunc++;
+		return false;
+	}
+	if (l->vnet) {
+		if (len < VNET_BYTES) {
+			l->st.rx_err++;
+			return false;
+		}
+		len -= VNET_BYTES;
+	}
+	*lenp = len;
+	return true;
+}
+
+/* PACKET_AUXDATA: does the frame carry a partial checksum? */
+static bool
+rx_partial(struct msghdr *mh)
+{
+	struct cmsghdr *c;
+	bool partial = false;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET ||
+		    c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		partial = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+	}
+	return partial;
+}
+
+/* The vnet header of a received frame, into the packet. */
+static void
+rx_vnet(struct link_pkt *p, const struct virtio_net_hdr *h)
+{
+	p->vnet.flags = h->flags;
+	p->vnet.gso_type = h->gso_type;
+	p->vnet.hdr_len = h->hdr_len;
+	p->vnet.gso_size = h->gso_size;
+	p->vnet.csum_start = h->csum_start;
+	p->vnet.csum_offset = h->csum_offset;
+}
+
+static int
+packet_recv(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct packet_rxb b;
 	unsigned i, k = 0;
 	int r;
 
 	if (n > LINK_BATCH)
 		n = LINK_BATCH;
-	memset(m, 0, sizeof(m[0]) * n);
-	for (i = 0; i < n; i++) {
-		int v = 0;
-
-		if (l->vnet) {
-			iov[i][v].iov_base = &h[i];
-			iov[i][v++].iov_len = VNET_BYTES;
-		}
-		iov[i][v].iov_base = p[i].data;
-		iov[i][v++].iov_len = p[i].cap;
-		m[i].msg_hdr.msg_iov = iov[i];
-		m[i].msg_hdr.msg_iovlen = (size_t)v;
-		m[i].msg_hdr.msg_name = &from[i];
-		m[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		if (!l->vnet) {
-			m[i].msg_hdr.msg_control = cm[i].buf;
-			m[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
-		}
-	}
-	if ((r = recvmmsg(l->fd, m, n, MSG_DONTWAIT, NULL)) < 0) {
+	rx_prepare(l, p, n, &b);
+	if ((r = recvmmsg(l->fd, b.m, n, MSG_DONTWAIT, NULL)) < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
 		l->st.rx_err++;
@@ -128,38 +204,12 @@ packet_recv(struct link *l, struct link_pkt *p, unsigned n)
 	}
 	/* Keep what is for us, compacted to the front. */
 	for (i = 0; i < (unsigned)r; i++) {
-		size_t len = m[i].msg_len;
-		struct cmsghdr *c;
-		bool partial = false;
+		size_t len;
+		bool partial;
 
-		if (from[i].sll_pkttype == PACKET_OTHERHOST ||
-		    (from[i].sll_pkttype == PACKET_OUTGOING &&
-		    !pp->ignore_outgoing)) {
-			l->st.rx_other++;
+		if (!rx_keep(l, &b, i, &len))
 			continue;
-		}
-		if (m[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			l->st.rx_trunc++;
-			continue;
-		}
-		if (l->vnet) {
-			if (len < VNET_BYTES) {
-				l->st.rx_err++;
-				continue;
-			}
-			len -= VNET_BYTES;
-		}
-		for (c = l->vnet ? NULL : CMSG_FIRSTHDR(&m[i].msg_hdr);
-		    c != NULL; c = CMSG_NXTHDR(&m[i].msg_hdr, c)) {
-			struct tpacket_auxdata aux;
-
-			if (c->cmsg_level != SOL_PACKET ||
-			    c->cmsg_type != PACKET_AUXDATA ||
-			    c->cmsg_len < CMSG_LEN(sizeof(aux)))
-				continue;
-			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-			partial = (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
-		}
+		partial = !l->vnet && rx_partial(&b.m[i].msg_hdr);
 		if (k != i) {
 			/* Swap buffers so no data is copied. */
 			struct link_pkt t = p[k];
@@ -171,14 +221,8 @@ packet_recv(struct link *l, struct link_pkt *p, unsigned n)
 		p[k].csum_partial = partial;
 		p[k].peerlen = 0;
 		memset(&p[k].vnet, 0, sizeof(p[k].vnet));
-		if (l->vnet) {
-			p[k].vnet.flags = h[i].flags;
-			p[k].vnet.gso_type = h[i].gso_type;
-			p[k].vnet.hdr_len = h[i].hdr_len;
-			p[k].vnet.gso_size = h[i].gso_size;
-			p[k].vnet.csum_start = h[i].csum_start;
-			p[k].vnet.csum_offset = h[i].csum_offset;
-		}
+		if (l->vnet)
+			rx_vnet(&p[k], &b.h[i]);
 		l->st.rx_pkts++;
 		l->st.rx_bytes += len;
 		k++;

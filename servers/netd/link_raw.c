@@ -122,12 +122,12 @@ raw_send(struct link *l, struct link_pkt *p, unsigned n)
 			done++;
 			continue;
 		}
-		for (i = done; i < done + (unsigned)r; i++) {
+		/* sendmmsg() sends at most nm - done messages. */
+		for (i = 0; i < (unsigned)r && done < nm; i++, done++) {
 			l->st.tx_pkts++;
-			l->st.tx_bytes += p[idx[i]].len;
+			l->st.tx_bytes += p[idx[done]].len;
+			sent++;
 		}
-		sent += (unsigned)r;
-		done += (unsigned)r;
 	}
 	return (int)sent;
 }

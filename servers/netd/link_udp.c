@@ -145,7 +145,8 @@ carry_in(struct link *l, struct udp_priv *u, const struct link_pkt *p,
 		return;
 	}
 	c = &u->q[(u->head + u->n) % LINK_BATCH];
-	if ((c->buf = malloc(p->len - off)) == NULL) {
+	/* An empty datagram is carried too: malloc(0) may return NULL. */
+	if ((c->buf = malloc(p->len > off ? p->len - off : 1)) == NULL) {
 		l->st.rx_err++;
 		return;
 	}
@@ -167,24 +168,29 @@ swap_pkt(struct link_pkt *a, struct link_pkt *b)
 	*b = t;
 }
 
-static int
-udp_recv(struct link *l, struct link_pkt *p, unsigned n)
-{
-	struct udp_priv *u = l->priv;
-	struct mmsghdr m[LINK_BATCH];
-	struct iovec iov[LINK_BATCH];
+/*
+ * One receive batch: the messages and, per message kept, its GRO segment
+ * size, how many of its datagrams fit the caller's batch and the slot of
+ * the first of them.
+ */
+struct udp_rxb {
+	struct mmsghdr	m[LINK_BATCH];
+	struct iovec	iov[LINK_BATCH];
 	union {
 		char		buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr	align;
 	} cm[LINK_BATCH];
-	uint32_t seg[LINK_BATCH], fit[LINK_BATCH], start[LINK_BATCH];
-	unsigned i, j, k, q = 0, avail, used;
-	int r;
+	uint32_t	seg[LINK_BATCH], fit[LINK_BATCH], start[LINK_BATCH];
+};
 
-	if (n > LINK_BATCH)
-		n = LINK_BATCH;
-	/* GRO needs room for a coalesced 64 KiB: a caller with smaller
-	 * buffers turns it off for good rather than lose data. */
+/* GRO needs room for a coalesced 64 KiB: a caller with smaller
+ * buffers turns it off for good rather than lose data. */
+static void
+gro_check(struct link *l, struct udp_priv *u, const struct link_pkt *p,
+    unsigned n)
+{
+	unsigned i;
+
 	for (i = 0; u->gro && i < n; i++)
 		if (p[i].cap < 65535) {
 			int zero = 0;
@@ -193,107 +199,169 @@ udp_recv(struct link *l, struct link_pkt *p, unsigned n)
 			    sizeof(zero));
 			u->gro = false;
 		}
+}
+
+/* One message per free slot p[0..n). */
+static void
+rx_prepare(const struct udp_priv *u, struct link_pkt *p, unsigned n,
+    struct udp_rxb *b)
+{
+	unsigned i;
+
+	memset(b->m, 0, sizeof(b->m[0]) * n);
+	for (i = 0; i < n; i++) {
+		b->iov[i].iov_base = p[i].data;
+		b->iov[i].iov_len = p[i].cap;
+		b->m[i].msg_hdr.msg_iov = &b->iov[i];
+		b->m[i].msg_hdr.msg_iovlen = 1;
+		b->m[i].msg_hdr.msg_name = &p[i].peer;
+		b->m[i].msg_hdr.msg_namelen = sizeof(p[i].peer);
+		if (u->gro) {
+			b->m[i].msg_hdr.msg_control = b->cm[i].buf;
+			b->m[i].msg_hdr.msg_controllen = sizeof(b->cm[i].buf);
+		}
+	}
+}
+
+/* The GRO segment size of a message of len bytes: len if it has none. */
+static uint32_t
+gro_seg(struct msghdr *mh, uint32_t len)
+{
+	struct cmsghdr *c;
+	uint32_t seg = len;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		int g;
+
+		if (c->cmsg_level != IPPROTO_UDP ||
+		    c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len < CMSG_LEN(sizeof(g)))
+			continue;
+		memcpy(&g, CMSG_DATA(c), sizeof(g));
+		if (g > 0 && (uint32_t)g < len)
+			seg = (uint32_t)g;
+	}
+	return seg;
+}
+
+/* Keep the good ones of r messages, compacted: message q at p[q].
+ * Returns how many were kept. */
+static unsigned
+rx_compact(struct link *l, const struct udp_priv *u, struct link_pkt *p,
+    struct udp_rxb *b, unsigned r)
+{
+	unsigned i, q = 0;
+
+	for (i = 0; i < r; i++) {
+		uint32_t len = b->m[i].msg_len;
+
+		if (b->m[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			l->st.rx_trunc++;
+			continue;
+		}
+		b->seg[q] = u->gro ? gro_seg(&b->m[i].msg_hdr, len) : len;
+		if (q != i)
+			swap_pkt(&p[q], &p[i]);
+		p[q].len = len;
+		p[q].peerlen = b->m[i].msg_hdr.msg_namelen;
+		q++;
+	}
+	return q;
+}
+
+/* How many datagrams of each of q messages fit in avail slots; the rest
+ * is carried, in order. Returns the slots used. */
+static unsigned
+rx_plan(struct link *l, struct udp_priv *u, const struct link_pkt *p,
+    struct udp_rxb *b, unsigned q, unsigned avail)
+{
+	unsigned j, used = 0;
+
+	for (j = 0; j < q; j++) {
+		uint32_t nseg = b->seg[j] == 0 ? 1 :	/* an empty datagram */
+		    (p[j].len + b->seg[j] - 1) / b->seg[j];
+
+		b->fit[j] = nseg < avail - used ? nseg : avail - used;
+		b->start[j] = used;
+		used += b->fit[j];
+		if (nseg > 1)
+			l->st.rx_gro += nseg;
+		if (b->fit[j] < nseg)
+			carry_in(l, u, &p[j], b->fit[j] * b->seg[j], b->seg[j]);
+	}
+	return used;
+}
+
+/* Cut the message at p[0] into fit datagrams of seg bytes, p[0..fit). */
+static void
+rx_cut(struct link *l, struct link_pkt *p, uint32_t fit, uint32_t seg)
+{
+	uint32_t s2, len = p[0].len;
+
+	for (s2 = fit; s2-- > 1;) {
+		struct link_pkt *d = &p[s2];
+		uint32_t off = s2 * seg;
+		uint32_t sl = len - off < seg ? len - off : seg;
+
+		if (sl > d->cap) {	/* the caller's buffers are
+					   too small for GRO */
+			l->st.rx_trunc++;
+			sl = 0;
+		}
+		memcpy(d->data, p[0].data + off, sl);
+		d->len = sl;
+		d->peer = p[0].peer;
+		d->peerlen = p[0].peerlen;
+	}
+	p[0].len = seg < len ? seg : len;
+}
+
+static int
+udp_recv(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct udp_priv *u = l->priv;
+	struct udp_rxb b;
+	struct link_pkt *pk;
+	unsigned i, j, k, q, avail, used;
+	int r;
+
+	if (n > LINK_BATCH)
+		n = LINK_BATCH;
+	gro_check(l, u, p, n);
 	/* Older datagrams first; nothing new while some are left. */
 	k = carry_out(l, u, p, n);
 	if (k == n || u->n > 0)
 		return (int)k;
+	/* The new ones go to pk[0..avail). */
+	pk = p + k;
 	avail = n - k;
-	memset(m, 0, sizeof(m[0]) * avail);
-	for (i = 0; i < avail; i++) {
-		iov[i].iov_base = p[k + i].data;
-		iov[i].iov_len = p[k + i].cap;
-		m[i].msg_hdr.msg_iov = &iov[i];
-		m[i].msg_hdr.msg_iovlen = 1;
-		m[i].msg_hdr.msg_name = &p[k + i].peer;
-		m[i].msg_hdr.msg_namelen = sizeof(p[k + i].peer);
-		if (u->gro) {
-			m[i].msg_hdr.msg_control = cm[i].buf;
-			m[i].msg_hdr.msg_controllen = sizeof(cm[i].buf);
-		}
-	}
-	if ((r = recvmmsg(l->fd, m, avail, MSG_DONTWAIT, NULL)) < 0) {
+	rx_prepare(u, pk, avail, &b);
+	if ((r = recvmmsg(l->fd, b.m, avail, MSG_DONTWAIT, NULL)) < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return (int)k;
 		l->st.rx_err++;
 		return k > 0 ? (int)k : -errno;
 	}
-	/* Keep the good ones, compacted: message q at p[k + q]. */
-	for (i = 0; i < (unsigned)r; i++) {
-		struct cmsghdr *c;
-		uint32_t len = m[i].msg_len;
-
-		if (m[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			l->st.rx_trunc++;
-			continue;
-		}
-		seg[q] = len;
-		for (c = u->gro ? CMSG_FIRSTHDR(&m[i].msg_hdr) : NULL;
-		    c != NULL; c = CMSG_NXTHDR(&m[i].msg_hdr, c)) {
-			int g;
-
-			if (c->cmsg_level != IPPROTO_UDP ||
-			    c->cmsg_type != UDP_GRO ||
-			    c->cmsg_len < CMSG_LEN(sizeof(g)))
-				continue;
-			memcpy(&g, CMSG_DATA(c), sizeof(g));
-			if (g > 0 && (uint32_t)g < len)
-				seg[q] = (uint32_t)g;
-		}
-		if (k + q != k + i)
-			swap_pkt(&p[k + q], &p[k + i]);
-		p[k + q].len = len;
-		p[k + q].peerlen = m[i].msg_hdr.msg_namelen;
-		q++;
-	}
-	/* How many datagrams of each fit; the rest is carried, in order. */
-	for (j = 0, used = 0; j < q; j++) {
-		uint32_t nseg = seg[j] == 0 ? 1 :	/* an empty datagram */
-		    (p[k + j].len + seg[j] - 1) / seg[j];
-
-		fit[j] = nseg < avail - used ? nseg : avail - used;
-		start[j] = k + used;
-		used += fit[j];
-		if (nseg > 1)
-			l->st.rx_gro += nseg;
-		if (fit[j] < nseg)
-			carry_in(l, u, &p[k + j], fit[j] * seg[j], seg[j]);
-	}
+	q = rx_compact(l, u, pk, &b, (unsigned)r);
+	used = rx_plan(l, u, pk, &b, q, avail);
 	/*
 	 * Cut backwards: every message kept has at least one datagram
-	 * that fits until the batch is full, so start[j] >= k + j and the
+	 * that fits until the batch is full, so start[j] >= j and the
 	 * slots between start[j] and start[j + 1] hold no message yet to
 	 * be cut.
 	 */
 	for (j = q; j-- > 0;) {
-		uint32_t s2, len;
-
-		if (fit[j] == 0)
+		if (b.fit[j] == 0)
 			continue;
-		if (start[j] != k + j)
-			swap_pkt(&p[start[j]], &p[k + j]);
-		len = p[start[j]].len;
-		for (s2 = fit[j]; s2-- > 1;) {
-			struct link_pkt *d = &p[start[j] + s2];
-			uint32_t off = s2 * seg[j];
-			uint32_t sl = len - off < seg[j] ? len - off : seg[j];
-
-			if (sl > d->cap) {	/* the caller's buffers are
-						   too small for GRO */
-				l->st.rx_trunc++;
-				sl = 0;
-			}
-			memcpy(d->data, p[start[j]].data + off, sl);
-			d->len = sl;
-			d->peer = p[start[j]].peer;
-			d->peerlen = p[start[j]].peerlen;
-		}
-		p[start[j]].len = seg[j] < len ? seg[j] : len;
+		if (b.start[j] != j)
+			swap_pkt(&pk[b.start[j]], &pk[j]);
+		rx_cut(l, &pk[b.start[j]], b.fit[j], b.seg[j]);
 	}
-	for (i = k; i < k + used; i++) {
-		p[i].csum_partial = false;
-		memset(&p[i].vnet, 0, sizeof(p[i].vnet));
+	for (i = 0; i < used; i++) {
+		pk[i].csum_partial = false;
+		memset(&pk[i].vnet, 0, sizeof(pk[i].vnet));
 		l->st.rx_pkts++;
-		l->st.rx_bytes += p[i].len;
+		l->st.rx_bytes += pk[i].len;
 	}
 	return (int)(k + used);
 }
@@ -324,94 +392,141 @@ send_each(struct link *l, struct link_pkt *p, unsigned n)
 	return sent;
 }
 
-static int
-udp_send(struct link *l, struct link_pkt *p, unsigned n)
-{
-	struct mmsghdr m[LINK_BATCH];
-	struct iovec iov[LINK_BATCH];
+/* One send batch: message i holds packets first[i] .. + cnt[i]. */
+struct udp_txb {
+	struct mmsghdr	m[LINK_BATCH];
+	struct iovec	iov[LINK_BATCH];
 	union {
 		char		buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr	align;
 	} cm[LINK_BATCH];
-	unsigned first[LINK_BATCH], cnt[LINK_BATCH];
-	unsigned i, nm = 0, done = 0, sent = 0;
+	unsigned	first[LINK_BATCH], cnt[LINK_BATCH];
+};
+
+/* The end of the run of packets from p[i] that can leave as one GSO
+ * send: same peer, none longer than the first, one short one at most. */
+static unsigned
+run_end(const struct link *l, const struct link_pkt *p, unsigned i,
+    unsigned n)
+{
+	unsigned j = i + 1;
+	size_t bytes = p[i].len;
+
+	if (!l->cfg.gso)
+		return j;
+	while (j < n && j - i < GSO_SEGS_MAX &&
+	    same_peer(&p[i], &p[j]) && p[j].len <= p[i].len &&
+	    bytes + p[j].len <= GSO_BYTES_MAX) {
+		bytes += p[j].len;
+		if (p[j++].len < p[i].len)
+			break;	/* a short one ends a run */
+	}
+	return j;
+}
+
+/* Ask for segments of seg bytes (UDP_SEGMENT) on message mh. */
+static void
+gso_cmsg(struct msghdr *mh, void *buf, size_t buflen, uint16_t seg)
+{
+	struct cmsghdr *c;
+
+	mh->msg_control = buf;
+	mh->msg_controllen = buflen;
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = IPPROTO_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+}
+
+/* Group runs into messages (one packet each without GSO); returns how
+ * many messages. */
+static unsigned
+tx_group(const struct link *l, struct link_pkt *p, unsigned n,
+    struct udp_txb *b)
+{
+	unsigned i, j, nm = 0;
+
+	memset(b->m, 0, sizeof(b->m[0]) * n);
+	for (i = 0; i < n; i++) {
+		b->iov[i].iov_base = p[i].data;
+		b->iov[i].iov_len = p[i].len;
+	}
+	for (i = 0; i < n; i = j, nm++) {
+		struct msghdr *mh = &b->m[nm].msg_hdr;
+
+		j = run_end(l, p, i, n);
+		b->first[nm] = i;
+		b->cnt[nm] = j - i;
+		mh->msg_iov = &b->iov[i];
+		mh->msg_iovlen = j - i;
+		mh->msg_name = &p[i].peer;
+		mh->msg_namelen = p[i].peerlen;
+		if (j - i > 1)
+			gso_cmsg(mh, b->cm[nm].buf, sizeof(b->cm[nm].buf),
+			    (uint16_t)p[i].len);
+	}
+	return nm;
+}
+
+/* Message i went: count its packets; returns how many. */
+static unsigned
+tx_sent(struct link *l, const struct link_pkt *p, const struct udp_txb *b,
+    unsigned i)
+{
+	unsigned j;
+
+	for (j = b->first[i]; j < b->first[i] + b->cnt[i]; j++) {
+		l->st.tx_pkts++;
+		l->st.tx_bytes += p[j].len;
+	}
+	if (b->cnt[i] > 1)
+		l->st.tx_gso += b->cnt[i];
+	return b->cnt[i];
+}
+
+/* Message i failed with errno; returns how many of its packets went. */
+static unsigned
+tx_failed(struct link *l, struct link_pkt *p, const struct udp_txb *b,
+    unsigned i)
+{
+	if (b->cnt[i] > 1 && errno != EAGAIN && errno != ENOBUFS) {
+		/*
+		 * The route refused a GSO send (EIO: no checksum offload;
+		 * EINVAL: segment over the MTU): one datagram each, and no
+		 * GSO from now on.
+		 */
+		unsigned sent = send_each(l, &p[b->first[i]], b->cnt[i]);
+
+		l->cfg.gso = false;
+		return sent;
+	}
+	l->st.tx_err += b->cnt[i];
+	return 0;
+}
+
+static int
+udp_send(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct udp_txb b;
+	unsigned i, nm, done = 0, sent = 0;
 	int r;
 
 	if (n > LINK_BATCH)
 		n = LINK_BATCH;
-	memset(m, 0, sizeof(m[0]) * n);
-	for (i = 0; i < n; i++) {
-		iov[i].iov_base = p[i].data;
-		iov[i].iov_len = p[i].len;
-	}
-	/* Group runs into messages (one packet each without GSO). */
-	for (i = 0; i < n; nm++) {
-		unsigned j = i + 1;
-		size_t bytes = p[i].len;
-
-		if (l->cfg.gso) {
-			while (j < n && j - i < GSO_SEGS_MAX &&
-			    same_peer(&p[i], &p[j]) && p[j].len <= p[i].len &&
-			    bytes + p[j].len <= GSO_BYTES_MAX) {
-				bytes += p[j].len;
-				if (p[j++].len < p[i].len)
-					break;	/* a short one ends a run */
-			}
-		}
-		first[nm] = i;
-		cnt[nm] = j - i;
-		m[nm].msg_hdr.msg_iov = &iov[i];
-		m[nm].msg_hdr.msg_iovlen = j - i;
-		m[nm].msg_hdr.msg_name = &p[i].peer;
-		m[nm].msg_hdr.msg_namelen = p[i].peerlen;
-		if (j - i > 1) {
-			struct cmsghdr *c;
-			uint16_t seg = (uint16_t)p[i].len;
-
-			m[nm].msg_hdr.msg_control = cm[nm].buf;
-			m[nm].msg_hdr.msg_controllen = sizeof(cm[nm].buf);
-			c = CMSG_FIRSTHDR(&m[nm].msg_hdr);
-			c->cmsg_level = IPPROTO_UDP;
-			c->cmsg_type = UDP_SEGMENT;
-			c->cmsg_len = CMSG_LEN(sizeof(seg));
-			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
-		}
-		i = j;
-	}
+	nm = tx_group(l, p, n, &b);
 	while (done < nm) {
-		r = sendmmsg(l->fd, m + done, nm - done, MSG_DONTWAIT);
+		r = sendmmsg(l->fd, b.m + done, nm - done, MSG_DONTWAIT);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			if (cnt[done] > 1 && errno != EAGAIN &&
-			    errno != ENOBUFS) {
-				/*
-				 * The route refused a GSO send (EIO: no
-				 * checksum offload; EINVAL: segment over
-				 * the MTU): one datagram each, and no GSO
-				 * from now on.
-				 */
-				sent += send_each(l, &p[first[done]],
-				    cnt[done]);
-				l->cfg.gso = false;
-			} else {
-				l->st.tx_err += cnt[done];
-			}
+			sent += tx_failed(l, p, &b, done);
 			done++;
 			continue;
 		}
-		for (i = done; i < done + (unsigned)r; i++) {
-			unsigned j;
-
-			for (j = first[i]; j < first[i] + cnt[i]; j++) {
-				l->st.tx_pkts++;
-				l->st.tx_bytes += p[j].len;
-			}
-			if (cnt[i] > 1)
-				l->st.tx_gso += cnt[i];
-			sent += cnt[i];
-		}
-		done += (unsigned)r;
+		/* sendmmsg() sends at most nm - done messages. */
+		for (i = 0; i < (unsigned)r && done < nm; i++, done++)
+			sent += tx_sent(l, p, &b, done);
 	}
 	return (int)sent;
 }

@@ -83,121 +83,265 @@ number(const char *v, long lo, long hi, long *out)
 	return 0;
 }
 
+/* A word of a closed set and what it stands for. */
+struct word {
+	const char	*name;
+	int		 value;
+};
+
+/* Look word v up in w[0..n): 0 and its value, or -ENOENT. */
+static int
+word(const char *v, const struct word *w, size_t n, int *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, w[i].name) == 0) {
+			*out = w[i].value;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* A key of a section and the function that takes its value. */
+struct key_rule {
+	const char	*key;
+	void		(*set)(struct pctx *, const char *v);
+};
+
+/* Hand k = v to its rule in r[0..n); false if k has none. */
+static bool
+dispatch(struct pctx *p, const struct key_rule *r, size_t n, const char *k,
+    const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(k, r[i].key) == 0) {
+			r[i].set(p, v);
+			return true;
+		}
+	return false;
+}
+
+/* [netd] */
+
+static void
+netd_mode(struct pctx *p, const char *v)
+{
+	static const struct word w[] = { { "host", 0 }, { "gateway", 1 } };
+	int x;
+
+	if (word(v, w, nitems(w), &x) != 0)
+		err(p, "mode: expected host or gateway");
+	else
+		p->c->gateway = x != 0;
+}
+
+static void
+netd_def_policy(struct pctx *p, const char *v)
+{
+	long x;
+
+	if (number(v, 0, 1, &x) != 0)
+		err(p, "def_policy: expected 0 or 1");
+	else
+		p->c->def_policy[0] = p->c->def_policy[1] = (uint8_t)x;
+}
+
+static void
+netd_def_policy6(struct pctx *p, const char *v)
+{
+	long x;
+
+	if (number(v, 0, 1, &x) != 0)
+		err(p, "def_policy6: expected 0 or 1");
+	else
+		p->c->def_policy[1] = (uint8_t)x;
+}
+
+static void
+netd_wait_policyd(struct pctx *p, const char *v)
+{
+	bool b;
+
+	if (yesno(v, &b) != 0)
+		err(p, "wait_policyd: expected yes or no");
+	else
+		p->c->wait_policyd = b;
+}
+
+static void
+netd_batches(struct pctx *p, const char *v)
+{
+	long x;
+
+	if (number(v, 1, 64, &x) != 0)
+		err(p, "batches: expected 1..64");
+	else
+		p->c->batches = (unsigned)x;
+}
+
+static void
+netd_address(struct pctx *p, const char *v)
+{
+	struct netd_conf *c = p->c;
+	uint8_t a[16] = { 0 };
+	uint16_t fam;
+
+	if (inet_pton(AF_INET, v, a) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, v, a) == 1)
+		fam = AF_INET6;
+	else {
+		err(p, "address: expected an IPv4 or IPv6 address");
+		return;
+	}
+	if (c->naddrs == NETD_ADDRS_MAX) {
+		err(p, "address: more than %d", NETD_ADDRS_MAX);
+		return;
+	}
+	c->addrs[c->naddrs].family = fam;
+	memcpy(c->addrs[c->naddrs].a, a, 16);
+	c->naddrs++;
+}
+
+static const struct key_rule netd_keys[] = {
+	{ "mode",		netd_mode },
+	{ "def_policy",		netd_def_policy },
+	{ "def_policy6",	netd_def_policy6 },
+	{ "wait_policyd",	netd_wait_policyd },
+	{ "batches",		netd_batches },
+	{ "address",		netd_address },
+};
+
 static void
 netd_key(struct pctx *p, const char *k, const char *v)
 {
-	struct netd_conf *c = p->c;
-	bool b;
-	long x;
-
-	if (strcmp(k, "mode") == 0) {
-		if (strcmp(v, "host") == 0)
-			c->gateway = false;
-		else if (strcmp(v, "gateway") == 0)
-			c->gateway = true;
-		else
-			err(p, "mode: expected host or gateway");
-	} else if (strcmp(k, "def_policy") == 0) {
-		if (number(v, 0, 1, &x) != 0)
-			err(p, "def_policy: expected 0 or 1");
-		else
-			c->def_policy[0] = c->def_policy[1] = (uint8_t)x;
-	} else if (strcmp(k, "def_policy6") == 0) {
-		if (number(v, 0, 1, &x) != 0)
-			err(p, "def_policy6: expected 0 or 1");
-		else
-			c->def_policy[1] = (uint8_t)x;
-	} else if (strcmp(k, "wait_policyd") == 0) {
-		if (yesno(v, &b) != 0)
-			err(p, "wait_policyd: expected yes or no");
-		else
-			c->wait_policyd = b;
-	} else if (strcmp(k, "batches") == 0) {
-		if (number(v, 1, 64, &x) != 0)
-			err(p, "batches: expected 1..64");
-		else
-			c->batches = (unsigned)x;
-	} else if (strcmp(k, "address") == 0) {
-		uint8_t a[16] = { 0 };
-		uint16_t fam;
-
-		if (inet_pton(AF_INET, v, a) == 1)
-			fam = AF_INET;
-		else if (inet_pton(AF_INET6, v, a) == 1)
-			fam = AF_INET6;
-		else {
-			err(p, "address: expected an IPv4 or IPv6 address");
-			return;
-		}
-		if (c->naddrs == NETD_ADDRS_MAX) {
-			err(p, "address: more than %d", NETD_ADDRS_MAX);
-			return;
-		}
-		c->addrs[c->naddrs].family = fam;
-		memcpy(c->addrs[c->naddrs].a, a, 16);
-		c->naddrs++;
-	} else {
+	if (!dispatch(p, netd_keys, nitems(netd_keys), k, v))
 		err(p, "unknown key \"%s\" in [netd]", k);
+}
+
+/* [link name] */
+
+static void
+link_type(struct pctx *p, const char *v)
+{
+	enum link_kind kind;
+
+	if (link_kind_parse(v, &kind) != 0 || kind == LINK_MEM)
+		err(p, "type: expected tap, tun, packet, udp or raw");
+	else {
+		p->link->cfg.kind = (uint8_t)kind;
+		p->link->has_type = true;
 	}
 }
 
 static void
-link_key(struct pctx *p, const char *k, const char *v)
+link_role(struct pctx *p, const char *v)
+{
+	static const struct word w[] = {
+		{ "host", NETD_ROLE_HOST },
+		{ "wire", NETD_ROLE_WIRE },
+	};
+	int x;
+
+	if (word(v, w, nitems(w), &x) != 0)
+		err(p, "role: expected host or wire");
+	else
+		p->link->role = (uint8_t)x;
+}
+
+static void
+link_ifname(struct pctx *p, const char *v)
 {
 	struct netd_link_conf *l = p->link;
-	enum link_kind kind;
+
+	if (strlen(v) == 0 || strlen(v) > 15 || strchr(v, '/') != NULL)
+		err(p, "ifname: expected an interface name");
+	else
+		snprintf(l->cfg.ifname, sizeof(l->cfg.ifname), "%s", v);
+}
+
+static void
+link_vnet(struct pctx *p, const char *v)
+{
 	bool b;
+
+	if (yesno(v, &b) != 0)
+		err(p, "vnet: expected yes or no");
+	else
+		p->link->cfg.vnet = b;
+}
+
+static void
+link_gso(struct pctx *p, const char *v)
+{
+	bool b;
+
+	if (yesno(v, &b) != 0)
+		err(p, "gso: expected yes or no");
+	else
+		p->link->cfg.gso = b;
+}
+
+static void
+link_port(struct pctx *p, const char *v)
+{
 	long x;
 
-	if (strcmp(k, "type") == 0) {
-		if (link_kind_parse(v, &kind) != 0 || kind == LINK_MEM)
-			err(p, "type: expected tap, tun, packet, udp or raw");
-		else {
-			l->cfg.kind = (uint8_t)kind;
-			l->has_type = true;
-		}
-	} else if (strcmp(k, "role") == 0) {
-		if (strcmp(v, "host") == 0)
-			l->role = NETD_ROLE_HOST;
-		else if (strcmp(v, "wire") == 0)
-			l->role = NETD_ROLE_WIRE;
-		else
-			err(p, "role: expected host or wire");
-	} else if (strcmp(k, "ifname") == 0) {
-		if (strlen(v) == 0 || strlen(v) > 15 || strchr(v, '/') != NULL)
-			err(p, "ifname: expected an interface name");
-		else
-			snprintf(l->cfg.ifname, sizeof(l->cfg.ifname), "%s",
-			    v);
-	} else if (strcmp(k, "vnet") == 0 || strcmp(k, "gso") == 0) {
-		if (yesno(v, &b) != 0)
-			err(p, "%s: expected yes or no", k);
-		else if (k[0] == 'v')
-			l->cfg.vnet = b;
-		else
-			l->cfg.gso = b;
-	} else if (strcmp(k, "port") == 0) {
-		if (number(v, 1, 65535, &x) != 0)
-			err(p, "port: expected 1..65535");
-		else
-			l->cfg.port = (uint16_t)x;
-	} else if (strcmp(k, "family") == 0) {
-		if (strcmp(v, "inet") == 0)
-			l->cfg.family = AF_INET;
-		else if (strcmp(v, "inet6") == 0)
-			l->cfg.family = AF_INET6;
-		else
-			err(p, "family: expected inet or inet6");
-	} else if (strcmp(k, "proto") == 0) {
-		if (strcmp(v, "esp") == 0)
-			l->cfg.proto = IPPROTO_ESP;
-		else if (strcmp(v, "ah") == 0)
-			l->cfg.proto = IPPROTO_AH;
-		else
-			err(p, "proto: expected esp or ah");
-	} else {
+	if (number(v, 1, 65535, &x) != 0)
+		err(p, "port: expected 1..65535");
+	else
+		p->link->cfg.port = (uint16_t)x;
+}
+
+static void
+link_family(struct pctx *p, const char *v)
+{
+	static const struct word w[] = {
+		{ "inet", AF_INET },
+		{ "inet6", AF_INET6 },
+	};
+	int x;
+
+	if (word(v, w, nitems(w), &x) != 0)
+		err(p, "family: expected inet or inet6");
+	else
+		p->link->cfg.family = (uint16_t)x;
+}
+
+static void
+link_proto(struct pctx *p, const char *v)
+{
+	static const struct word w[] = {
+		{ "esp", IPPROTO_ESP },
+		{ "ah", IPPROTO_AH },
+	};
+	int x;
+
+	if (word(v, w, nitems(w), &x) != 0)
+		err(p, "proto: expected esp or ah");
+	else
+		p->link->cfg.proto = (uint8_t)x;
+}
+
+static const struct key_rule link_keys[] = {
+	{ "type",	link_type },
+	{ "role",	link_role },
+	{ "ifname",	link_ifname },
+	{ "vnet",	link_vnet },
+	{ "gso",	link_gso },
+	{ "port",	link_port },
+	{ "family",	link_family },
+	{ "proto",	link_proto },
+};
+
+static void
+link_key(struct pctx *p, const char *k, const char *v)
+{
+	if (!dispatch(p, link_keys, nitems(link_keys), k, v))
 		err(p, "unknown key \"%s\" in [link]", k);
-	}
 }
 
 static void

@@ -97,100 +97,173 @@ be32(const uint8_t *p)
 }
 
 /*
- * The upper-layer header in r (the rest of the datagram). first_frag: the
- * datagram is the first fragment, so a header cut short is a tiny
- * fragment rather than a malformed header.
+ * Each upper-layer parser reads the header at the start of r (the rest of
+ * the datagram). first_frag: the datagram is the first fragment, so a
+ * header cut short is a tiny fragment rather than a malformed header.
  */
+typedef enum pkt_reject l4_parse_fn(const struct rd *r, struct pkt_info *pi,
+    bool first_frag);
+
+/* A header cut short: reason, or a tiny first fragment. */
 static enum pkt_reject
-parse_l4(struct rd *r, struct pkt_info *pi, bool first_frag)
+cut_short(bool first_frag, enum pkt_reject reason)
+{
+	return first_frag ? PKT_R_TINY_FRAG : reason;
+}
+
+static enum pkt_reject
+l4_tcp(const struct rd *r, struct pkt_info *pi, bool first_frag)
+{
+	uint8_t b[13], doff;
+	struct rd c = *r;
+
+	if (rd_bytes(&c, b, 13) != 0 || (doff = b[12] >> 4) < 5 ||
+	    (size_t)doff * 4 > r->left)
+		return cut_short(first_frag, PKT_R_TCP_SHORT);
+	pi->kind = PKT_K_TCP;
+	pi->sport = be16(b);
+	pi->dport = be16(b + 2);
+	return PKT_OK;
+}
+
+/* RFC 3948 §2: keepalive, non-ESP marker (IKE), or ESP; c: the payload. */
+static enum pkt_reject
+l4_natt(struct rd *c, struct pkt_info *pi)
+{
+	uint32_t spi;
+	uint8_t b;
+
+	if (c->left == 1) {
+		if (rd_u8(c, &b) == 0 && b == 0xff)
+			pi->kind = PKT_K_UDP_KEEPALIVE;
+	} else if (c->left >= 4) {
+		if (rd_be32(c, &spi) != 0)
+			return PKT_R_UDP_SHORT;
+		/* The marker, or an SPI with at least a sequence
+		 * number after it. */
+		if (spi == 0)
+			pi->kind = PKT_K_UDP_IKE;
+		else if (c->left >= 4) {
+			pi->kind = PKT_K_UDP_ESP;
+			pi->spi = spi;
+		}
+	}
+	return PKT_OK;
+}
+
+static enum pkt_reject
+l4_udp(const struct rd *r, struct pkt_info *pi, bool first_frag)
 {
 	uint16_t sp, dp, ulen;
-	uint8_t b[13], doff, ahlen;
+	uint8_t b[8];
+	struct rd c = *r;
+
+	if (rd_bytes(&c, b, 8) != 0)
+		return cut_short(first_frag, PKT_R_UDP_SHORT);
+	sp = be16(b);
+	dp = be16(b + 2);
+	ulen = be16(b + 4);
+	/* A fragment's UDP length covers the whole datagram. */
+	if (!first_frag && (ulen < 8 || ulen > r->left))
+		return PKT_R_UDP_LEN;
+	pi->kind = PKT_K_UDP;
+	pi->sport = sp;
+	pi->dport = dp;
+	if (dp != PKT_NATT_PORT)
+		return PKT_OK;
+	if (!first_frag)
+		c.left = ulen - 8u;
+	return l4_natt(&c, pi);
+}
+
+static enum pkt_reject
+l4_icmp(const struct rd *r, struct pkt_info *pi, bool first_frag)
+{
+	uint8_t b[4];
+	struct rd c = *r;
+
+	if ((pi->proto == IPPROTO_ICMP) != (pi->family == AF_INET)) {
+		pi->kind = PKT_K_OTHER;	/* the other family's ICMP: opaque */
+		return PKT_OK;
+	}
+	if (rd_bytes(&c, b, 4) != 0)
+		return cut_short(first_frag, PKT_R_ICMP_SHORT);
+	pi->kind = PKT_K_ICMP;
+	pi->sport = b[0];	/* type, as KAME */
+	pi->dport = b[1];	/* code */
+	return PKT_OK;
+}
+
+static enum pkt_reject
+l4_esp(const struct rd *r, struct pkt_info *pi, bool first_frag)
+{
 	uint32_t spi;
 	struct rd c = *r;
 
-	switch (pi->proto) {
-	case IPPROTO_TCP:
-		if (rd_bytes(&c, b, 13) != 0 || (doff = b[12] >> 4) < 5 ||
-		    (size_t)doff * 4 > r->left)
-			return first_frag ? PKT_R_TINY_FRAG : PKT_R_TCP_SHORT;
-		pi->kind = PKT_K_TCP;
-		pi->sport = be16(b);
-		pi->dport = be16(b + 2);
-		return PKT_OK;
-	case IPPROTO_UDP:
-		if (rd_bytes(&c, b, 8) != 0)
-			return first_frag ? PKT_R_TINY_FRAG : PKT_R_UDP_SHORT;
-		sp = be16(b);
-		dp = be16(b + 2);
-		ulen = be16(b + 4);
-		/* A fragment's UDP length covers the whole datagram. */
-		if (!first_frag && (ulen < 8 || ulen > r->left))
-			return PKT_R_UDP_LEN;
-		pi->kind = PKT_K_UDP;
-		pi->sport = sp;
-		pi->dport = dp;
-		if (dp != PKT_NATT_PORT)
-			return PKT_OK;
-		/* RFC 3948 §2: keepalive, non-ESP marker (IKE), or ESP. */
-		if (!first_frag)
-			c.left = ulen - 8u;
-		if (c.left == 1) {
-			if (rd_u8(&c, &b[0]) == 0 && b[0] == 0xff)
-				pi->kind = PKT_K_UDP_KEEPALIVE;
-		} else if (c.left >= 4) {
-			if (rd_be32(&c, &spi) != 0)
-				return PKT_R_UDP_SHORT;
-			/* The marker, or an SPI with at least a sequence
-			 * number after it. */
-			if (spi == 0)
-				pi->kind = PKT_K_UDP_IKE;
-			else if (c.left >= 4) {
-				pi->kind = PKT_K_UDP_ESP;
-				pi->spi = spi;
-			}
-		}
-		return PKT_OK;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		if ((pi->proto == IPPROTO_ICMP) != (pi->family == AF_INET))
-			break;	/* the other family's ICMP: opaque */
-		if (rd_bytes(&c, b, 4) != 0)
-			return first_frag ? PKT_R_TINY_FRAG : PKT_R_ICMP_SHORT;
-		pi->kind = PKT_K_ICMP;
-		pi->sport = b[0];	/* type, as KAME */
-		pi->dport = b[1];	/* code */
-		return PKT_OK;
-	case IPPROTO_ESP:
-		if (rd_be32(&c, &spi) != 0 || rd_skip(&c, 4) != 0)
-			return first_frag ? PKT_R_TINY_FRAG : PKT_R_ESP_SHORT;
-		pi->kind = PKT_K_ESP;
-		pi->spi = spi;
-		return PKT_OK;
-	case IPPROTO_AH:
-		/* RFC 4302 §2: next, payload length (32-bit words - 2). */
-		if (rd_skip(&c, 1) != 0 || rd_u8(&c, &ahlen) != 0 ||
-		    rd_skip(&c, 2) != 0 || rd_be32(&c, &spi) != 0 ||
-		    rd_skip(&c, 4) != 0 || ((size_t)ahlen + 2) * 4 > r->left ||
-		    ahlen < 1)
-			return first_frag ? PKT_R_TINY_FRAG : PKT_R_AH_SHORT;
-		pi->kind = PKT_K_AH;
-		pi->spi = spi;
-		return PKT_OK;
-	case IPPROTO_SCTP:
-	case IPPROTO_DCCP:
-	case IPPROTO_UDPLITE:
-		/* Ports first, as Linux's decode_session reads them. */
-		if (rd_be16(&c, &sp) != 0 || rd_be16(&c, &dp) != 0)
-			return first_frag ? PKT_R_TINY_FRAG : PKT_R_UDP_SHORT;
-		pi->sport = sp;
-		pi->dport = dp;
-		return PKT_OK;
-	default:
-		break;
-	}
-	pi->kind = PKT_K_OTHER;
+	if (rd_be32(&c, &spi) != 0 || rd_skip(&c, 4) != 0)
+		return cut_short(first_frag, PKT_R_ESP_SHORT);
+	pi->kind = PKT_K_ESP;
+	pi->spi = spi;
 	return PKT_OK;
+}
+
+static enum pkt_reject
+l4_ah(const struct rd *r, struct pkt_info *pi, bool first_frag)
+{
+	uint32_t spi;
+	uint8_t ahlen;
+	struct rd c = *r;
+
+	/* RFC 4302 §2: next, payload length (32-bit words - 2). */
+	if (rd_skip(&c, 1) != 0 || rd_u8(&c, &ahlen) != 0 ||
+	    rd_skip(&c, 2) != 0 || rd_be32(&c, &spi) != 0 ||
+	    rd_skip(&c, 4) != 0 || ((size_t)ahlen + 2) * 4 > r->left ||
+	    ahlen < 1)
+		return cut_short(first_frag, PKT_R_AH_SHORT);
+	pi->kind = PKT_K_AH;
+	pi->spi = spi;
+	return PKT_OK;
+}
+
+/* SCTP, DCCP, UDP-Lite: ports only (kind stays PKT_K_OTHER). */
+static enum pkt_reject
+l4_ports(const struct rd *r, struct pkt_info *pi, bool first_frag)
+{
+	uint16_t sp, dp;
+	struct rd c = *r;
+
+	/* Ports first, as Linux's decode_session reads them. */
+	if (rd_be16(&c, &sp) != 0 || rd_be16(&c, &dp) != 0)
+		return cut_short(first_frag, PKT_R_UDP_SHORT);
+	pi->sport = sp;
+	pi->dport = dp;
+	return PKT_OK;
+}
+
+/* By protocol number; the others are not interpreted (PKT_K_OTHER). */
+static l4_parse_fn *const l4_parsers[256] = {
+	[IPPROTO_TCP] = l4_tcp,
+	[IPPROTO_UDP] = l4_udp,
+	[IPPROTO_ICMP] = l4_icmp,
+	[IPPROTO_ICMPV6] = l4_icmp,
+	[IPPROTO_ESP] = l4_esp,
+	[IPPROTO_AH] = l4_ah,
+	[IPPROTO_SCTP] = l4_ports,
+	[IPPROTO_DCCP] = l4_ports,
+	[IPPROTO_UDPLITE] = l4_ports,
+};
+
+/* The upper-layer header in r (the rest of the datagram). */
+static enum pkt_reject
+parse_l4(const struct rd *r, struct pkt_info *pi, bool first_frag)
+{
+	l4_parse_fn *f = l4_parsers[pi->proto];
+
+	if (f == NULL) {
+		pi->kind = PKT_K_OTHER;
+		return PKT_OK;
+	}
+	return f(r, pi, first_frag);
 }
 
 /* ---- IPv4 ---- */
@@ -277,16 +350,97 @@ skip_ext(struct rd *r, uint8_t *nxt, bool first_frag, bool routing)
 	return PKT_OK;
 }
 
+/*
+ * The fragment header at offset at of the datagram; *nh_off: the field
+ * that named it. A later fragment ends the walk (*stop): no upper-layer
+ * header follows.
+ */
+static enum pkt_reject
+v6_frag(struct rd *pl, struct pkt_info *pi, uint32_t at, uint8_t *nxt,
+    uint32_t *nh_off, bool *stop)
+{
+	uint32_t id;
+	uint16_t offlg;
+	uint8_t nh;
+
+	if (pi->frag)
+		return PKT_R_V6_FRAG_DUP;
+	pi->frag_hdr_off = at;
+	pi->frag_nh_off = *nh_off;
+	*nh_off = at;
+	if (rd_u8(pl, &nh) != 0 || rd_skip(pl, 1) != 0 ||
+	    rd_be16(pl, &offlg) != 0 || rd_be32(pl, &id) != 0)
+		return PKT_R_V6_EXT_TRUNC;
+	*nxt = nh;
+	/* RFC 6946: an atomic fragment is no fragment. */
+	if ((offlg & 0xfff9) == 0)
+		return PKT_OK;
+	pi->frag = true;
+	pi->frag_more = (offlg & 1) != 0;
+	pi->frag_off = offlg & 0xfff8;
+	pi->frag_id = id;
+	pi->frag_data_off = (uint32_t)(pi->len - pl->left);
+	if (pi->frag_more && (pl->left % 8) != 0)
+		return PKT_R_V6_FRAG_LEN;
+	if ((size_t)pi->frag_off + pl->left > 65535)
+		return PKT_R_V6_FRAG_LONG;
+	if (pi->frag_off != 0) {
+		pi->proto = nh;
+		pi->l4_off = pi->frag_data_off;
+		pi->kind = PKT_K_NOPORTS;
+		*stop = true;
+	}
+	return PKT_OK;
+}
+
+/*
+ * Walk the extension headers of payload pl, *nxt the first; on PKT_OK
+ * *nxt is the upper-layer protocol, or *stop says the parse is done.
+ */
+static enum pkt_reject
+v6_exts(struct rd *pl, struct pkt_info *pi, uint8_t *nxt, bool *stop)
+{
+	uint32_t nh_off = 6;	/* the IPv6 header's next header field */
+	enum pkt_reject e;
+	unsigned n;
+
+	for (n = 0;; n++) {
+		bool ff = pi->frag;	/* past a first fragment's header */
+		uint32_t at = (uint32_t)(pi->len - pl->left);
+
+		if (n > PKT_V6_EXT_MAX)
+			return PKT_R_V6_EXT_MANY;
+		switch (*nxt) {
+		case IPPROTO_HOPOPTS:
+			/* RFC 8200 §4.1: only right after the IPv6 header. */
+			if (n != 0)
+				return PKT_R_V6_HBH_POS;
+			/* FALLTHROUGH */
+		case IPPROTO_DSTOPTS:
+		case IPPROTO_ROUTING:
+			e = skip_ext(pl, nxt, ff, *nxt == IPPROTO_ROUTING);
+			nh_off = at;	/* its first byte names the next */
+			break;
+		case IPPROTO_FRAGMENT:
+			e = v6_frag(pl, pi, at, nxt, &nh_off, stop);
+			break;
+		default:
+			return PKT_OK;
+		}
+		if (e != PKT_OK || *stop)
+			return e;
+	}
+}
+
 static enum pkt_reject
 parse_v6(const uint8_t *buf, size_t len, struct pkt_info *pi)
 {
 	struct rd r, pl;
-	uint32_t vtcfl, id;
-	uint16_t plen, offlg;
-	uint8_t h[40], nxt, hlim, nh;
+	uint32_t vtcfl;
+	uint16_t plen;
+	uint8_t h[40], nxt, hlim;
 	enum pkt_reject e;
-	uint32_t nh_off = 6;	/* the IPv6 header's next header field */
-	unsigned n;
+	bool stop = false;
 
 	rd_init(&r, buf, len);
 	if (rd_bytes(&r, h, sizeof(h)) != 0)
@@ -305,59 +459,8 @@ parse_v6(const uint8_t *buf, size_t len, struct pkt_info *pi)
 	pi->ttl = hlim;
 	pi->tos = (uint8_t)(vtcfl >> 20);
 	pi->len = 40u + plen;
-	for (n = 0;; n++) {
-		bool ff = pi->frag;	/* past a first fragment's header */
-		uint32_t at = (uint32_t)(pi->len - pl.left);
-
-		if (n > PKT_V6_EXT_MAX)
-			return PKT_R_V6_EXT_MANY;
-		switch (nxt) {
-		case IPPROTO_HOPOPTS:
-			/* RFC 8200 §4.1: only right after the IPv6 header. */
-			if (n != 0)
-				return PKT_R_V6_HBH_POS;
-			/* FALLTHROUGH */
-		case IPPROTO_DSTOPTS:
-		case IPPROTO_ROUTING:
-			e = skip_ext(&pl, &nxt, ff, nxt == IPPROTO_ROUTING);
-			if (e != PKT_OK)
-				return e;
-			nh_off = at;	/* its first byte names the next */
-			continue;
-		case IPPROTO_FRAGMENT:
-			if (pi->frag)
-				return PKT_R_V6_FRAG_DUP;
-			pi->frag_hdr_off = at;
-			pi->frag_nh_off = nh_off;
-			nh_off = at;
-			if (rd_u8(&pl, &nh) != 0 || rd_skip(&pl, 1) != 0 ||
-			    rd_be16(&pl, &offlg) != 0 || rd_be32(&pl, &id) != 0)
-				return PKT_R_V6_EXT_TRUNC;
-			nxt = nh;
-			/* RFC 6946: an atomic fragment is no fragment. */
-			if ((offlg & 0xfff9) == 0)
-				continue;
-			pi->frag = true;
-			pi->frag_more = (offlg & 1) != 0;
-			pi->frag_off = offlg & 0xfff8;
-			pi->frag_id = id;
-			pi->frag_data_off = (uint32_t)(pi->len - pl.left);
-			if (pi->frag_more && (pl.left % 8) != 0)
-				return PKT_R_V6_FRAG_LEN;
-			if ((size_t)pi->frag_off + pl.left > 65535)
-				return PKT_R_V6_FRAG_LONG;
-			if (pi->frag_off != 0) {
-				pi->proto = nxt;
-				pi->l4_off = pi->frag_data_off;
-				pi->kind = PKT_K_NOPORTS;
-				return PKT_OK;
-			}
-			continue;
-		default:
-			break;
-		}
-		break;
-	}
+	if ((e = v6_exts(&pl, pi, &nxt, &stop)) != PKT_OK || stop)
+		return e;
 	pi->proto = nxt;
 	pi->l4_off = (uint32_t)(pi->len - pl.left);
 	if (nxt == IPPROTO_NONE) {

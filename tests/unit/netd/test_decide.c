@@ -525,10 +525,58 @@ rand_addr(uint64_t *s, uint8_t a[16])
 	a[3] = (uint8_t)prng_below(s, 4);
 }
 
+/* Fill the model and sdb with NPOL random policies. */
+static void
+rand_policies(uint64_t *s, struct model *m, struct spd *sdb)
+{
+	static const uint8_t protos[] = { 255, IPPROTO_TCP, IPPROTO_UDP };
+
+	while (m->n < NPOL) {
+		struct spd_entry *e = &m->e[m->n];
+		uint8_t act = (uint8_t)prng_below(s, 3);
+
+		*e = ent(prng_below(s, 2) ? IN : OUT, "10.0.0.0", 0,
+		    "10.0.0.0", 0, protos[prng_below(s, 3)], 0, act,
+		    prng_below(s, 2) ? ESP : AH, TRANS,
+		    (uint8_t)prng_below(s, 3));
+		rand_addr(s, e->sel.src);
+		rand_addr(s, e->sel.dst);
+		e->sel.src_plen = (uint8_t)(24 + 8 * prng_below(s, 2));
+		e->sel.dst_plen = (uint8_t)(24 + 8 * prng_below(s, 2));
+		if (e->sel.proto != 255 && prng_below(s, 2))
+			e->sel.dport = (uint16_t)(1 + prng_below(s, 3));
+		/* Distinct priorities: ties are spd's own test. */
+		e->priority = (uint32_t)(m->n * 7919 % NPOL) + 1;
+		if (spd_add(sdb, e, 0, &m->id[m->n]) != 0)
+			continue;	/* same selector: skip */
+		spd_entry_canon(e);
+		m->n++;
+	}
+}
+
+/* A random IPv4 packet, addresses drawn as the policies' are. */
+static void
+rand_pkt(uint64_t *s, struct pkt_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->family = AF_INET;
+	rand_addr(s, pi->src);
+	rand_addr(s, pi->dst);
+	switch (prng_below(s, 4)) {
+	case 0: pi->proto = IPPROTO_TCP; pi->kind = K_TCP; break;
+	case 1: pi->proto = IPPROTO_UDP; pi->kind = K_UDP; break;
+	case 2: pi->proto = ESP; pi->kind = PKT_K_ESP; break;
+	default: pi->proto = 47; pi->kind = PKT_K_OTHER; break;
+	}
+	if (pi->kind == K_TCP || pi->kind == K_UDP) {
+		pi->sport = (uint16_t)prng_below(s, 4);
+		pi->dport = (uint16_t)prng_below(s, 4);
+	}
+}
+
 static void
 test_prop(void **state)
 {
-	static const uint8_t protos[] = { 255, IPPROTO_TCP, IPPROTO_UDP };
 	uint64_t seed = prng_seed_env(), s = seed != 0 ? seed : 1;
 	struct decide_params p;
 	struct decide_result r;
@@ -546,27 +594,7 @@ test_prop(void **state)
 		p.def_policy[0] = (uint8_t)prng_below(&s, 2);
 		p.deflev[0][0] = (uint8_t)(1 + prng_below(&s, 2));
 		p.deflev[0][2] = (uint8_t)(1 + prng_below(&s, 2));
-		while (m.n < NPOL) {
-			struct spd_entry *e = &m.e[m.n];
-			uint8_t act = (uint8_t)prng_below(&s, 3);
-
-			*e = ent(prng_below(&s, 2) ? IN : OUT, "10.0.0.0", 0,
-			    "10.0.0.0", 0, protos[prng_below(&s, 3)], 0, act,
-			    prng_below(&s, 2) ? ESP : AH, TRANS,
-			    (uint8_t)prng_below(&s, 3));
-			rand_addr(&s, e->sel.src);
-			rand_addr(&s, e->sel.dst);
-			e->sel.src_plen = (uint8_t)(24 + 8 * prng_below(&s, 2));
-			e->sel.dst_plen = (uint8_t)(24 + 8 * prng_below(&s, 2));
-			if (e->sel.proto != 255 && prng_below(&s, 2))
-				e->sel.dport = (uint16_t)(1 + prng_below(&s, 3));
-			/* Distinct priorities: ties are spd's own test. */
-			e->priority = (uint32_t)(m.n * 7919 % NPOL) + 1;
-			if (spd_add(sdb, e, 0, &m.id[m.n]) != 0)
-				continue;	/* same selector: skip */
-			spd_entry_canon(e);
-			m.n++;
-		}
+		rand_policies(&s, &m, sdb);
 		memset(&c, 0, sizeof(c));
 		c.spd = sdb;
 		c.params = p;
@@ -576,20 +604,7 @@ test_prop(void **state)
 			uint8_t from = prng_below(&s, 2) ? H : W, want;
 			uint32_t wid;
 
-			memset(&pi, 0, sizeof(pi));
-			pi.family = AF_INET;
-			rand_addr(&s, pi.src);
-			rand_addr(&s, pi.dst);
-			switch (prng_below(&s, 4)) {
-			case 0: pi.proto = IPPROTO_TCP; pi.kind = K_TCP; break;
-			case 1: pi.proto = IPPROTO_UDP; pi.kind = K_UDP; break;
-			case 2: pi.proto = ESP; pi.kind = PKT_K_ESP; break;
-			default: pi.proto = 47; pi.kind = PKT_K_OTHER; break;
-			}
-			if (pi.kind == K_TCP || pi.kind == K_UDP) {
-				pi.sport = (uint16_t)prng_below(&s, 4);
-				pi.dport = (uint16_t)prng_below(&s, 4);
-			}
+			rand_pkt(&s, &pi);
 			decide(&c, &pi, from, &r);
 			model_decide(&m, &p, &pi, from, &want, &wid);
 			if (r.verdict != want ||

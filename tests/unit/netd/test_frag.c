@@ -339,8 +339,8 @@ test_v6_chain(void **state)
 	/* The fragmentable part: dest opts (8) + UDP (8 + 24). */
 	k = pg_ext(pl, IPPROTO_UDP, 0);
 	k += pg_udp(pl + k, 1, 2, "0123456789abcdefghijklmn", 24);
-	n = pg_v6(whole, "2001:db8::1", "2001:db8::2", IPPROTO_DSTOPTS, pl,
-	    k);
+	assert_int_equal(pg_v6(whole, "2001:db8::1", "2001:db8::2",
+	    IPPROTO_DSTOPTS, pl, k), 40 + k);
 	/* Fragment 1: the first 16 bytes; fragment 2: the rest. */
 	memcpy(b + 48, pl, 16);
 	pg_frag6(b + 40, IPPROTO_DSTOPTS, 0, 1, 77);
@@ -423,116 +423,176 @@ test_keys(void **state)
 #define PROP_DGRAMS	6
 
 struct pfrag {
-	int		 d;		/* datagram */
 	size_t		 off, len;
+	int		 d;		/* datagram */
 	int		 more;
 };
+
+/* One round of the property test. */
+struct prop {
+	uint64_t	 seed;		/* for failure messages */
+	int		 round;
+	int		 v6;
+	uint8_t		 pay[PROP_DGRAMS][3000], orig[PROP_DGRAMS][3100];
+	size_t		 plen[PROP_DGRAMS], olen[PROP_DGRAMS];
+	int		 dirty[PROP_DGRAMS];	/* has an overlap */
+	int		 done[PROP_DGRAMS];	/* times completed */
+	struct pfrag	 fr[PROP_DGRAMS * 64];
+	size_t		 n;
+};
+
+/* Cut datagram k at 8-byte boundaries; the first piece holds UDP. */
+static void
+prop_cut(struct prop *pr, uint64_t *s, size_t k)
+{
+	size_t off = 0;
+
+	while (off < pr->plen[k]) {
+		struct pfrag *f = &pr->fr[pr->n++];
+		size_t len = 8 * (1 + prng_below(s, 80));
+
+		if (off + len >= pr->plen[k])
+			len = pr->plen[k] - off;
+		/* At least two: one piece is no fragment. */
+		if (off == 0 && len == pr->plen[k])
+			len = 8 * ((pr->plen[k] - 1) / 8);
+		f->d = (int)k;
+		f->off = off;
+		f->len = len;
+		f->more = off + len < pr->plen[k];
+		off += len;
+	}
+}
+
+/* Noise for datagram k: an exact duplicate, or an overlap. */
+static void
+prop_noise(struct prop *pr, uint64_t *s, size_t k)
+{
+	struct pfrag *f;
+
+	if (prng_below(s, 3) == 0 && pr->n > 0) {
+		pr->fr[pr->n] = pr->fr[pr->n - 1 - prng_below(s, 1)];
+		pr->n++;
+	}
+	if (prng_below(s, 4) == 0 && pr->plen[k] > 24) {
+		f = &pr->fr[pr->n++];
+		f->d = (int)k;
+		f->off = 8;
+		f->len = 8 * (1 + prng_below(s, (pr->plen[k] - 16) / 8));
+		if (f->off + f->len >= pr->plen[k])
+			f->len = 8;
+		f->more = 1;
+		pr->dirty[k] = 1;
+	}
+}
+
+/* Datagram k: random UDP data, the original, its fragments. */
+static void
+prop_dgram(struct prop *pr, uint64_t *s, size_t k)
+{
+	size_t data = 16 + prng_below(s, 2900);
+	size_t i;
+
+	for (i = 0; i < data; i++)
+		fbuf[i] = (uint8_t)prng_next(s);
+	pr->plen[k] = pg_udp(pr->pay[k], (uint16_t)k, 9, fbuf, data);
+	pr->olen[k] = pr->v6 ? pg_v6(pr->orig[k], "2001:db8::1",
+	    "2001:db8::2", IPPROTO_UDP, pr->pay[k], pr->plen[k]) :
+	    pg_v4(pr->orig[k], "10.0.0.1", "10.0.0.2",
+	    IPPROTO_UDP, pr->pay[k], pr->plen[k], 0, (uint16_t)(100 + k));
+	prop_cut(pr, s, k);
+	prop_noise(pr, s, k);
+}
+
+/* Shuffle the fragments (Fisher-Yates). */
+static void
+prop_shuffle(struct prop *pr, uint64_t *s)
+{
+	size_t i;
+
+	for (i = pr->n; i > 1; i--) {
+		size_t j = prng_below(s, i);
+		struct pfrag x = pr->fr[i - 1];
+
+		pr->fr[i - 1] = pr->fr[j];
+		pr->fr[j] = x;
+	}
+}
+
+/* Datagram d's id: IPv6 ids have 32 bits, so use the upper half too. */
+static uint32_t
+prop_id(int v6, int d)
+{
+	return v6 ? 0x10000u + (uint32_t)(100 + d) : (uint32_t)(100 + d);
+}
+
+/* Add fragment f; a datagram it completes must equal its original. */
+static void
+prop_feed(struct prop *pr, struct frag_table *t, const struct pfrag *f)
+{
+	struct pkt_info pi, po;
+	enum frag_result r;
+	size_t ol;
+
+	memcpy(payload, pr->pay[f->d], pr->plen[f->d]);
+	payload_len = pr->plen[f->d];
+	r = frag_add(t, frag(pr->v6, prop_id(pr->v6, f->d), f->off, f->len,
+	    f->more, &pi), &pi, 0, out, sizeof(out), &ol);
+	if (r != FRAG_DONE)
+		return;
+	assert_int_equal(ol, pr->olen[f->d]);
+	assert_int_equal(pkt_parse(out, ol, &po), PKT_OK);
+	if (!pr->v6) {
+		memcpy(out + 4, pr->orig[f->d] + 4, 2);
+		memcpy(out + 10, pr->orig[f->d] + 10, 2);
+	}
+	if (memcmp(out, pr->orig[f->d], ol) != 0)
+		fail_msg("seed %llu round %d: datagram %d differs",
+		    (unsigned long long)pr->seed, pr->round, f->d);
+	pr->done[f->d]++;
+}
+
+/* Clean datagrams completed once, the others at most once more. */
+static void
+prop_check(const struct prop *pr)
+{
+	size_t k;
+
+	for (k = 0; k < PROP_DGRAMS; k++) {
+		if (!pr->dirty[k] && pr->done[k] != 1)
+			fail_msg("seed %llu round %d: clean datagram "
+			    "%zu completed %d times",
+			    (unsigned long long)pr->seed, pr->round, k,
+			    pr->done[k]);
+		assert_true(pr->done[k] <= 1 + pr->dirty[k]);
+	}
+}
 
 static void
 test_prop(void **state)
 {
-	static uint8_t pay[PROP_DGRAMS][3000], orig6[PROP_DGRAMS][3100];
-	static struct pfrag fr[PROP_DGRAMS * 64];
+	static struct prop pr;
 	uint64_t seed = prng_seed_env(), s = seed != 0 ? seed : 1;
-	size_t plen[PROP_DGRAMS], olen[PROP_DGRAMS];
 	int round;
 
 	(void)state;
 	printf("test_prop: PARAPET_SEED=%llu\n", (unsigned long long)seed);
 	for (round = 0; round < 300; round++) {
 		struct frag_table *t = table(0, 0, 0);
-		int v6 = (int)prng_below(&s, 2), dirty[PROP_DGRAMS] = { 0 };
-		int done[PROP_DGRAMS] = { 0 };
-		size_t n = 0, i, k;
+		size_t i, k;
 
-		for (k = 0; k < PROP_DGRAMS; k++) {
-			size_t data = 16 + prng_below(&s, 2900);
-			size_t off = 0;
-
-			for (i = 0; i < data; i++)
-				fbuf[i] = (uint8_t)prng_next(&s);
-			plen[k] = pg_udp(pay[k], (uint16_t)k, 9, fbuf, data);
-			olen[k] = v6 ? pg_v6(orig6[k], "2001:db8::1",
-			    "2001:db8::2", IPPROTO_UDP, pay[k], plen[k]) :
-			    pg_v4(orig6[k], "10.0.0.1", "10.0.0.2",
-			    IPPROTO_UDP, pay[k], plen[k], 0, (uint16_t)(100 + k));
-			/* Cut at 8-byte boundaries; the first holds UDP. */
-			while (off < plen[k]) {
-				size_t len = 8 * (1 + prng_below(&s, 80));
-
-				if (off + len >= plen[k])
-					len = plen[k] - off;
-				/* At least two: one piece is no fragment. */
-				if (off == 0 && len == plen[k])
-					len = 8 * ((plen[k] - 1) / 8);
-				fr[n].d = (int)k;
-				fr[n].off = off;
-				fr[n].len = len;
-				fr[n].more = off + len < plen[k];
-				n++;
-				off += len;
-			}
-			/* Noise: an exact duplicate, or an overlap. */
-			if (prng_below(&s, 3) == 0 && n > 0) {
-				fr[n] = fr[n - 1 - prng_below(&s, 1)];
-				n++;
-			}
-			if (prng_below(&s, 4) == 0 && plen[k] > 24) {
-				fr[n].d = (int)k;
-				fr[n].off = 8;
-				fr[n].len = 8 * (1 + prng_below(&s,
-				    (plen[k] - 16) / 8));
-				if (fr[n].off + fr[n].len >= plen[k])
-					fr[n].len = 8;
-				fr[n].more = 1;
-				n++;
-				dirty[k] = 1;
-			}
-		}
-		/* Shuffle (Fisher-Yates). */
-		for (i = n; i > 1; i--) {
-			size_t j = prng_below(&s, i);
-			struct pfrag x = fr[i - 1];
-
-			fr[i - 1] = fr[j];
-			fr[j] = x;
-		}
-		for (i = 0; i < n; i++) {
-			struct pfrag *f = &fr[i];
-			struct pkt_info pi;
-			enum frag_result r;
-			size_t ol;
-
-			memcpy(payload, pay[f->d], plen[f->d]);
-			payload_len = plen[f->d];
-			r = frag_add(t, frag(v6, v6 ? (uint32_t)(100 + f->d) :
-			    (uint32_t)(100 + f->d), f->off, f->len, f->more,
-			    &pi), &pi, 0, out, sizeof(out), &ol);
-			if (r == FRAG_DONE) {
-				struct pkt_info po;
-
-				assert_int_equal(ol, olen[f->d]);
-				assert_int_equal(pkt_parse(out, ol, &po),
-				    PKT_OK);
-				if (!v6) {
-					memcpy(out + 4, orig6[f->d] + 4, 2);
-					memcpy(out + 10, orig6[f->d] + 10, 2);
-				}
-				if (memcmp(out, orig6[f->d], ol) != 0)
-					fail_msg("seed %llu round %d: datagram "
-					    "%d differs", (unsigned long long)
-					    seed, round, f->d);
-				done[f->d]++;
-			}
-		}
-		for (k = 0; k < PROP_DGRAMS; k++) {
-			if (!dirty[k] && done[k] != 1)
-				fail_msg("seed %llu round %d: clean datagram "
-				    "%zu completed %d times",
-				    (unsigned long long)seed, round, k,
-				    done[k]);
-			assert_true(done[k] <= 1 + dirty[k]);
-		}
+		pr.seed = seed;
+		pr.round = round;
+		pr.v6 = (int)prng_below(&s, 2);
+		memset(pr.dirty, 0, sizeof(pr.dirty));
+		memset(pr.done, 0, sizeof(pr.done));
+		pr.n = 0;
+		for (k = 0; k < PROP_DGRAMS; k++)
+			prop_dgram(&pr, &s, k);
+		prop_shuffle(&pr, &s);
+		for (i = 0; i < pr.n; i++)
+			prop_feed(&pr, t, &pr.fr[i]);
+		prop_check(&pr);
 		/* Leftovers (of overlapped datagrams) time out. */
 		k = frag_expire(t, UINT64_MAX - 1);
 		assert_int_equal(k, frag_stats(t)->r[FRAG_R_TIMEOUT]);

@@ -214,7 +214,7 @@ test_parse(void **state)
 		assert_int_equal(pm.proto, IPPROTO_ESP);
 		assert_false(pm.udp_encap);
 		assert_int_equal(pm.spi, 0xdeadbeef);
-		assert_int_equal(pm.mtu, v6 ? 1400 : 1400);
+		assert_int_equal(pm.mtu, 1400);
 		assert_memory_equal(pm.dst, dst, v6 ? 16 : 4);
 		assert_int_equal(round_trip(v6, 1, 100, 1300, &pm), 0);
 		assert_int_equal(pm.proto, IPPROTO_AH);

@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -71,10 +73,35 @@ recv_all(struct link *l, unsigned want)
 	return (int)got;
 }
 
+extern char **environ;
+
+/* Run cmd, its words separated by blanks, without a shell. */
 static void
 sh(const char *cmd)
 {
-	if (system(cmd) != 0)
+	char buf[256], *argv[16], *save = NULL, *w;
+	size_t n = 0;
+	pid_t pid;
+	int st;
+
+	if (strlen(cmd) >= sizeof(buf)) {
+		fail_msg("%s: too long", cmd);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", cmd);
+	w = strtok_r(buf, " ", &save);
+	while (w != NULL && n + 1 < nitems(argv)) {
+		argv[n++] = w;
+		w = strtok_r(NULL, " ", &save);
+	}
+	argv[n] = NULL;
+	if (n == 0 || w != NULL) {
+		fail_msg("%s: expected 1..%zu words", cmd, nitems(argv) - 1);
+		return;
+	}
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0 ||
+	    waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
 		fail_msg("%s: failed", cmd);
 }
 
@@ -94,121 +121,138 @@ setup(void **state)
 	return 0;
 }
 
+/* Loopback, port port. */
 static void
-test_udp(void **state)
+loopback(struct sockaddr_in *to, uint16_t port)
+{
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_port = htons(port);
+	to->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+/* Open a UDP link on port. */
+static void
+udp_open(struct link *l, uint16_t port, bool gso)
+{
+	struct link_cfg c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = LINK_UDP;
+	c.family = AF_INET;
+	c.port = port;
+	c.gso = gso;
+	assert_int_equal(link_open(l, &c), 0);
+}
+
+/* A batch to ourselves, with GSO runs or without. */
+static void
+udp_batch(int gso)
 {
 	static const uint32_t lens[] = { 100, 100, 100, 50, 100, 100, 7, 300 };
 	struct link_pkt tx[nitems(lens)];
 	struct sockaddr_in to;
 	uint8_t data[nitems(lens)][400];
 	struct link l;
-	struct link_cfg c;
 	size_t i;
-	int gso;
 
-	(void)state;
-	for (gso = 0; gso < 2; gso++) {
-		memset(&c, 0, sizeof(c));
-		c.kind = LINK_UDP;
-		c.family = AF_INET;
-		c.port = 4500;
-		c.gso = gso != 0;
-		assert_int_equal(link_open(&l, &c), 0);
-		memset(&to, 0, sizeof(to));
-		to.sin_family = AF_INET;
-		to.sin_port = htons(4500);
-		to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		memset(tx, 0, sizeof(tx));
-		for (i = 0; i < nitems(lens); i++) {
-			memset(data[i], (int)i + 1, lens[i]);
-			tx[i].data = data[i];
-			tx[i].len = lens[i];
-			memcpy(&tx[i].peer, &to, sizeof(to));
-			tx[i].peerlen = sizeof(to);
-		}
-		assert_int_equal(link_send(&l, tx, nitems(lens)), nitems(lens));
-		assert_int_equal(recv_all(&l, nitems(lens)), nitems(lens));
-		for (i = 0; i < nitems(lens); i++) {
-			assert_int_equal(rx[i].len, lens[i]);
-			assert_memory_equal(rx[i].data, data[i], lens[i]);
-			assert_int_equal(rx[i].peerlen, sizeof(to));
-		}
-		print_message("udp gso=%d: %llu packets in GSO sends\n", gso,
-		    (unsigned long long)l.st.tx_gso);
-		if (!gso)
-			assert_int_equal(l.st.tx_gso, 0);
-		else if (l.cfg.gso)
-			assert_int_equal(l.st.tx_gso, 7);	/* 3+1, 2+1 */
-		link_close(&l);
+	udp_open(&l, 4500, gso != 0);
+	loopback(&to, 4500);
+	memset(tx, 0, sizeof(tx));
+	for (i = 0; i < nitems(lens); i++) {
+		memset(data[i], (int)i + 1, lens[i]);
+		tx[i].data = data[i];
+		tx[i].len = lens[i];
+		memcpy(&tx[i].peer, &to, sizeof(to));
+		tx[i].peerlen = sizeof(to);
 	}
-	/*
-	 * GRO: 40 datagrams of 200 bytes to ourselves as GSO runs; the
-	 * kernel may hand them over coalesced; read 16 at a time (the
-	 * rest carried over): all 40, in order, each its own.
-	 */
-	memset(&c, 0, sizeof(c));
-	c.kind = LINK_UDP;
-	c.family = AF_INET;
-	c.port = 4502;
-	c.gso = true;
-	assert_int_equal(link_open(&l, &c), 0);
-	{
-		static uint8_t d40[40][200];
-		struct link_pkt t40[40];
-		unsigned got = 0;
-		int tries;
-
-		memset(t40, 0, sizeof(t40));
-		to.sin_port = htons(4502);
-		for (i = 0; i < 40; i++) {
-			memset(d40[i], (int)i, sizeof(d40[i]));
-			t40[i].data = d40[i];
-			t40[i].len = sizeof(d40[i]);
-			memcpy(&t40[i].peer, &to, sizeof(to));
-			t40[i].peerlen = sizeof(to);
-		}
-		assert_int_equal(link_send(&l, t40, 40), 40);
-		for (tries = 0; tries < 2000 && got < 40; tries++) {
-			int k2, n2;
-
-			rx_init();
-			n2 = link_recv(&l, rx, 16);
-			assert_true(n2 >= 0 && n2 <= 16);
-			for (k2 = 0; k2 < n2; k2++, got++) {
-				assert_int_equal(rx[k2].len, 200);
-				assert_int_equal(rx[k2].data[0], got);
-				assert_int_equal(rx[k2].data[199], got);
-			}
-			if (n2 == 0)
-				usleep(1000);
-		}
-		assert_int_equal(got, 40);
-		print_message("udp gro: 40 datagrams received, %llu sent "
-		    "as GSO, %llu received coalesced\n",
-		    (unsigned long long)l.st.tx_gso,
-		    (unsigned long long)l.st.rx_gro);
-		if (l.cfg.gso)	/* loopback keeps a GSO send whole */
-			assert_int_equal(l.st.rx_gro, 40);
+	assert_int_equal(link_send(&l, tx, nitems(lens)), nitems(lens));
+	assert_int_equal(recv_all(&l, nitems(lens)), nitems(lens));
+	for (i = 0; i < nitems(lens); i++) {
+		assert_int_equal(rx[i].len, lens[i]);
+		assert_memory_equal(rx[i].data, data[i], lens[i]);
+		assert_int_equal(rx[i].peerlen, sizeof(to));
 	}
+	print_message("udp gso=%d: %llu packets in GSO sends\n", gso,
+	    (unsigned long long)l.st.tx_gso);
+	if (!gso)
+		assert_int_equal(l.st.tx_gso, 0);
+	else if (l.cfg.gso)
+		assert_int_equal(l.st.tx_gso, 7);	/* 3+1, 2+1 */
 	link_close(&l);
+}
 
-	/* A GSO run the route refuses (segments over the MTU): sent one
-	 * by one, and no GSO from then on. */
+/*
+ * GRO: 40 datagrams of 200 bytes to ourselves as GSO runs; the
+ * kernel may hand them over coalesced; read 16 at a time (the
+ * rest carried over): all 40, in order, each its own.
+ */
+static void
+udp_gro(void)
+{
+	static uint8_t d40[40][200];
+	struct link_pkt t40[40];
+	struct sockaddr_in to;
+	struct link l;
+	unsigned got = 0;
+	size_t i;
+	int tries;
+
+	udp_open(&l, 4502, true);
+	loopback(&to, 4502);
+	memset(t40, 0, sizeof(t40));
+	for (i = 0; i < 40; i++) {
+		memset(d40[i], (int)i, sizeof(d40[i]));
+		t40[i].data = d40[i];
+		t40[i].len = sizeof(d40[i]);
+		memcpy(&t40[i].peer, &to, sizeof(to));
+		t40[i].peerlen = sizeof(to);
+	}
+	assert_int_equal(link_send(&l, t40, 40), 40);
+	for (tries = 0; tries < 2000 && got < 40; tries++) {
+		int k2, n2;
+
+		rx_init();
+		n2 = link_recv(&l, rx, 16);
+		assert_true(n2 >= 0 && n2 <= 16);
+		for (k2 = 0; k2 < n2; k2++, got++) {
+			assert_int_equal(rx[k2].len, 200);
+			assert_int_equal(rx[k2].data[0], got);
+			assert_int_equal(rx[k2].data[199], got);
+		}
+		if (n2 == 0)
+			usleep(1000);
+	}
+	assert_int_equal(got, 40);
+	print_message("udp gro: 40 datagrams received, %llu sent "
+	    "as GSO, %llu received coalesced\n",
+	    (unsigned long long)l.st.tx_gso,
+	    (unsigned long long)l.st.rx_gro);
+	if (l.cfg.gso)	/* loopback keeps a GSO send whole */
+		assert_int_equal(l.st.rx_gro, 40);
+	link_close(&l);
+}
+
+/* A GSO run the route refuses (segments over the MTU): sent one
+ * by one, and no GSO from then on. */
+static void
+udp_gso_refused(void)
+{
+	static uint8_t big[3][2000];
+	struct link_pkt tx[3];
+	struct sockaddr_in to;
+	struct link l;
+	size_t i;
+
 	sh("ip link set lo mtu 1500");
-	memset(&c, 0, sizeof(c));
-	c.kind = LINK_UDP;
-	c.family = AF_INET;
-	c.port = 4501;
-	c.gso = true;
-	assert_int_equal(link_open(&l, &c), 0);
+	udp_open(&l, 4501, true);
 	if (l.cfg.gso) {
-		static uint8_t big[3][2000];
-
+		loopback(&to, 4501);
+		memset(tx, 0, sizeof(tx));
 		for (i = 0; i < 3; i++) {
 			memset(big[i], 0x30 + (int)i, sizeof(big[i]));
 			tx[i].data = big[i];
 			tx[i].len = sizeof(big[i]);
-			to.sin_port = htons(4501);
 			memcpy(&tx[i].peer, &to, sizeof(to));
 			tx[i].peerlen = sizeof(to);
 		}
@@ -220,6 +264,74 @@ test_udp(void **state)
 	}
 	link_close(&l);
 	sh("ip link set lo mtu 65536");
+}
+
+static void
+test_udp(void **state)
+{
+	(void)state;
+	udp_batch(0);
+	udp_batch(1);
+	udp_gro();
+	udp_gso_refused();
+}
+
+/* 100 datagrams to "to" whose lengths come in runs. */
+static void
+rand_runs(uint64_t *s, uint8_t d[100][1400], struct link_pkt *tx,
+    const struct sockaddr_in *to)
+{
+	unsigned i = 0;
+
+	memset(tx, 0, 100 * sizeof(*tx));
+	while (i < 100) {
+		uint32_t len = (uint32_t)(4 + prng_below(s, 1396));
+		unsigned run = (unsigned)(1 + prng_below(s, 30));
+
+		for (; run > 0 && i < 100; run--, i++) {
+			/* Now and then a shorter one ends a run. */
+			uint32_t li = prng_below(s, 8) == 0 ?
+			    (uint32_t)(1 + prng_below(s, len)) : len;
+
+			memset(d[i], (int)(i * 7 + 1), li);
+			memcpy(d[i], &i, sizeof(i) < li ? sizeof(i) : li);
+			tx[i].data = d[i];
+			tx[i].len = li;
+			memcpy(&tx[i].peer, to, sizeof(*to));
+			tx[i].peerlen = sizeof(*to);
+		}
+	}
+}
+
+/* Read the 100 back with random batch sizes: in order, intact. */
+static void
+recv_runs(struct link *l, uint64_t *s, const struct link_pkt *tx,
+    uint64_t seed, int round)
+{
+	unsigned got = 0;
+	int tries;
+
+	for (tries = 0; tries < 2000 && got < 100; tries++) {
+		unsigned want = (unsigned)(1 + prng_below(s, LINK_BATCH));
+		int k, n;
+
+		rx_init();
+		n = link_recv(l, rx, want);
+		assert_true(n >= 0 && (unsigned)n <= want);
+		for (k = 0; k < n; k++, got++) {
+			if (rx[k].len != tx[got].len ||
+			    memcmp(rx[k].data, tx[got].data,
+			    tx[got].len) != 0)
+				fail_msg("seed %llu round %d: "
+				    "datagram %u differs (len %u, "
+				    "want %u)",
+				    (unsigned long long)seed, round,
+				    got, rx[k].len, tx[got].len);
+		}
+		if (n == 0)
+			usleep(1000);
+	}
+	assert_int_equal(got, 100);
 }
 
 /*
@@ -235,45 +347,17 @@ test_udp_random(void **state)
 	struct sockaddr_in to;
 	uint64_t seed = prng_seed_env(), s = seed != 0 ? seed : 1;
 	struct link l;
-	struct link_cfg c;
 	int round;
 
 	(void)state;
 	print_message("test_udp_random: PARAPET_SEED=%llu\n",
 	    (unsigned long long)seed);
-	memset(&c, 0, sizeof(c));
-	c.kind = LINK_UDP;
-	c.family = AF_INET;
-	c.port = 4503;
-	c.gso = true;
-	assert_int_equal(link_open(&l, &c), 0);
-	memset(&to, 0, sizeof(to));
-	to.sin_family = AF_INET;
-	to.sin_port = htons(4503);
-	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	udp_open(&l, 4503, true);
+	loopback(&to, 4503);
 	for (round = 0; round < 20; round++) {
-		unsigned i = 0, sent = 0, got = 0;
-		int tries;
+		unsigned sent = 0;
 
-		memset(tx, 0, sizeof(tx));
-		while (i < 100) {
-			uint32_t len = (uint32_t)(4 + prng_below(&s, 1396));
-			unsigned run = (unsigned)(1 + prng_below(&s, 30));
-
-			for (; run > 0 && i < 100; run--, i++) {
-				/* Now and then a shorter one ends a run. */
-				uint32_t li = prng_below(&s, 8) == 0 ?
-				    (uint32_t)(1 + prng_below(&s, len)) : len;
-
-				memset(d[i], (int)(i * 7 + 1), li);
-				memcpy(d[i], &i, sizeof(i) < li ? sizeof(i) :
-				    li);
-				tx[i].data = d[i];
-				tx[i].len = li;
-				memcpy(&tx[i].peer, &to, sizeof(to));
-				tx[i].peerlen = sizeof(to);
-			}
-		}
+		rand_runs(&s, d, tx, &to);
 		while (sent < 100) {
 			unsigned b = 100 - sent < LINK_BATCH ? 100 - sent :
 			    LINK_BATCH;
@@ -281,28 +365,7 @@ test_udp_random(void **state)
 			assert_int_equal(link_send(&l, tx + sent, b), (int)b);
 			sent += b;
 		}
-		for (tries = 0; tries < 2000 && got < 100; tries++) {
-			unsigned want = (unsigned)(1 + prng_below(&s,
-			    LINK_BATCH));
-			int k, n;
-
-			rx_init();
-			n = link_recv(&l, rx, want);
-			assert_true(n >= 0 && (unsigned)n <= want);
-			for (k = 0; k < n; k++, got++) {
-				if (rx[k].len != tx[got].len ||
-				    memcmp(rx[k].data, tx[got].data,
-				    tx[got].len) != 0)
-					fail_msg("seed %llu round %d: "
-					    "datagram %u differs (len %u, "
-					    "want %u)",
-					    (unsigned long long)seed, round,
-					    got, rx[k].len, tx[got].len);
-			}
-			if (n == 0)
-				usleep(1000);
-		}
-		assert_int_equal(got, 100);
+		recv_runs(&l, &s, tx, seed, round);
 	}
 	print_message("test_udp_random: %llu sent as GSO, %llu received "
 	    "coalesced\n", (unsigned long long)l.st.tx_gso,
@@ -366,7 +429,8 @@ test_tun(void **state)
 	snprintf(c.ifname, sizeof(c.ifname), "ptun0");
 	assert_int_equal(link_open(&l, &c), 0);
 	assert_false(l.l2);
-	sh("ip addr add 10.99.0.1/24 dev ptun0 && ip link set ptun0 up");
+	sh("ip addr add 10.99.0.1/24 dev ptun0");
+	sh("ip link set ptun0 up");
 	/* The kernel routes a datagram for 10.99.0.2 into the device. */
 	assert_true((s = socket(AF_INET, SOCK_DGRAM, 0)) >= 0);
 	memset(&to, 0, sizeof(to));
@@ -447,8 +511,9 @@ test_packet(void **state)
 	int vnet;
 
 	(void)state;
-	sh("ip link add pva type veth peer name pvb && "
-	    "ip link set pva up && ip link set pvb up");
+	sh("ip link add pva type veth peer name pvb");
+	sh("ip link set pva up");
+	sh("ip link set pvb up");
 	for (vnet = 0; vnet < 2; vnet++) {
 		memset(&c, 0, sizeof(c));
 		c.kind = LINK_PACKET;

@@ -140,7 +140,8 @@ test_frag_v4(void **state)
 
 	(void)state;
 	/* First fragment: ports. */
-	n = pg_udp(l4, 7, 9, "0123456789abcdef", 16);
+	/* Only the first 16 bytes of the 24-byte UDP datagram. */
+	(void)pg_udp(l4, 7, 9, "0123456789abcdef", 16);
 	n = pg_v4(pkt, "1.2.3.4", "5.6.7.8", IPPROTO_UDP, l4, 16, 0x2000, 99);
 	assert_int_equal(pkt_parse(pkt, n, &pi), PKT_OK);
 	assert_true(pi.frag);
@@ -163,7 +164,7 @@ test_frag_v4(void **state)
 	assert_int_equal(pi.dport, 0);
 
 	/* Tiny first fragment: 4 bytes of a TCP header. */
-	n = pg_tcp(l4, 1, 2, 0);
+	(void)pg_tcp(l4, 1, 2, 0);
 	n = pg_v4(pkt, "1.2.3.4", "5.6.7.8", IPPROTO_TCP, l4, 8, 0x2000, 5);
 	assert_int_equal(pkt_parse(pkt, n, &pi), PKT_R_TINY_FRAG);
 }
@@ -173,32 +174,32 @@ struct v4row {
 	size_t		 off[2];	/* bytes to set (0: none) */
 	uint8_t		 val[2];
 	bool		 recsum;
-	size_t		 cut;		/* bytes to drop from the end */
 	enum pkt_reject	 want;
+	size_t		 cut;		/* bytes to drop from the end */
 };
 
 /* Base: 10.0.0.1 -> 10.0.0.2 UDP 1234 -> 53, "hello" (33 bytes). */
 static const struct v4row v4rows[] = {
-	{ "version 5", { 0 }, { 0x55 }, true, 0, PKT_R_VERSION },
-	{ "version 6 in 33 bytes", { 0 }, { 0x65 }, true, 0, PKT_R_V6_SHORT },
-	{ "ihl 4", { 0 }, { 0x44 }, true, 0, PKT_R_V4_IHL },
-	{ "ihl 15", { 0 }, { 0x4f }, false, 0, PKT_R_V4_IHL },
-	{ "totlen 19", { 3 }, { 19 }, true, 0, PKT_R_V4_TOTLEN_SHORT },
-	{ "totlen + 1", { 3 }, { 34 }, true, 0, PKT_R_V4_TOTLEN_LONG },
-	{ "checksum", { 10 }, { 0x55 }, false, 0, PKT_R_V4_CSUM },
-	{ "reserved flag", { 6 }, { 0x80 }, true, 0, PKT_R_V4_FRAG_RSV },
-	{ "frag past 64k", { 6, 7 }, { 0x1f, 0xff }, true, 0,
-	    PKT_R_V4_FRAG_LONG },
-	{ "udp len 7", { 25 }, { 7 }, false, 0, PKT_R_UDP_LEN },
-	{ "udp len 14", { 25 }, { 14 }, false, 0, PKT_R_UDP_LEN },
-	{ "udp header cut", { 3 }, { 26 }, true, 7, PKT_R_UDP_SHORT },
-	{ "tcp header cut", { 3, 9 }, { 33, IPPROTO_TCP }, true, 0,
-	    PKT_R_TCP_SHORT },
-	{ "esp cut", { 3, 9 }, { 27, IPPROTO_ESP }, true, 6,
-	    PKT_R_ESP_SHORT },
-	{ "ah cut", { 3, 9 }, { 31, IPPROTO_AH }, true, 2, PKT_R_AH_SHORT },
-	{ "icmp cut", { 3, 9 }, { 23, IPPROTO_ICMP }, true, 10,
-	    PKT_R_ICMP_SHORT },
+	{ "version 5", { 0 }, { 0x55 }, true, PKT_R_VERSION, 0 },
+	{ "version 6 in 33 bytes", { 0 }, { 0x65 }, true, PKT_R_V6_SHORT, 0 },
+	{ "ihl 4", { 0 }, { 0x44 }, true, PKT_R_V4_IHL, 0 },
+	{ "ihl 15", { 0 }, { 0x4f }, false, PKT_R_V4_IHL, 0 },
+	{ "totlen 19", { 3 }, { 19 }, true, PKT_R_V4_TOTLEN_SHORT, 0 },
+	{ "totlen + 1", { 3 }, { 34 }, true, PKT_R_V4_TOTLEN_LONG, 0 },
+	{ "checksum", { 10 }, { 0x55 }, false, PKT_R_V4_CSUM, 0 },
+	{ "reserved flag", { 6 }, { 0x80 }, true, PKT_R_V4_FRAG_RSV, 0 },
+	{ "frag past 64k", { 6, 7 }, { 0x1f, 0xff }, true, PKT_R_V4_FRAG_LONG,
+	    0 },
+	{ "udp len 7", { 25 }, { 7 }, false, PKT_R_UDP_LEN, 0 },
+	{ "udp len 14", { 25 }, { 14 }, false, PKT_R_UDP_LEN, 0 },
+	{ "udp header cut", { 3 }, { 26 }, true, PKT_R_UDP_SHORT, 7 },
+	{ "tcp header cut", { 3, 9 }, { 33, IPPROTO_TCP }, true,
+	    PKT_R_TCP_SHORT, 0 },
+	{ "esp cut", { 3, 9 }, { 27, IPPROTO_ESP }, true, PKT_R_ESP_SHORT,
+	    6 },
+	{ "ah cut", { 3, 9 }, { 31, IPPROTO_AH }, true, PKT_R_AH_SHORT, 2 },
+	{ "icmp cut", { 3, 9 }, { 23, IPPROTO_ICMP }, true, PKT_R_ICMP_SHORT,
+	    10 },
 };
 
 static void
@@ -224,7 +225,7 @@ test_v4_rejects(void **state)
 			    pkt_reject_name(r->want));
 	}
 	/* RFC 1858: a TCP fragment at offset 8 bytes. */
-	n = pg_tcp(l4, 1, 2, 20);
+	(void)pg_tcp(l4, 1, 2, 20);
 	n = pg_v4(pkt, "1.2.3.4", "5.6.7.8", IPPROTO_TCP, l4, 16, 1, 5);
 	assert_int_equal(pkt_parse(pkt, n, &pi), PKT_R_V4_FRAG_OFF1);
 	n = pg_v4(pkt, "1.2.3.4", "5.6.7.8", IPPROTO_UDP, l4, 16, 1, 5);
@@ -357,34 +358,34 @@ struct v6row {
 	const char	*name;
 	uint8_t		 first;
 	uint8_t		 pl[64];
-	size_t		 n;
 	enum pkt_reject	 want;
+	size_t		 n;
 };
 
 static const struct v6row v6rows[] = {
 	{ "hbh second", IPPROTO_DSTOPTS, { IPPROTO_HOPOPTS, 0, 1, 4,
-	    [8] = IPPROTO_NONE, 0, 1, 4 }, 16, PKT_R_V6_HBH_POS },
-	{ "ext past payload", IPPROTO_DSTOPTS, { IPPROTO_NONE, 1 }, 8,
-	    PKT_R_V6_EXT_TRUNC },
+	    [8] = IPPROTO_NONE, 0, 1, 4 }, PKT_R_V6_HBH_POS, 16 },
+	{ "ext past payload", IPPROTO_DSTOPTS, { IPPROTO_NONE, 1 },
+	    PKT_R_V6_EXT_TRUNC, 8 },
 	{ "two fragment headers", IPPROTO_FRAGMENT, { IPPROTO_FRAGMENT, 0, 0,
-	    1, 0, 0, 0, 1, IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 1 }, 24,
-	    PKT_R_V6_FRAG_DUP },
+	    1, 0, 0, 0, 1, IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 1 },
+	    PKT_R_V6_FRAG_DUP, 24 },
 	{ "frag length not 8k", IPPROTO_FRAGMENT, { IPPROTO_NONE, 0, 0, 1,
-	    0, 0, 0, 1 }, 13, PKT_R_V6_FRAG_LEN },
+	    0, 0, 0, 1 }, PKT_R_V6_FRAG_LEN, 13 },
 	{ "frag past 64k", IPPROTO_FRAGMENT, { IPPROTO_NONE, 0, 0xff, 0xf8,
-	    0, 0, 0, 1 }, 16, PKT_R_V6_FRAG_LONG },
-	{ "rh0 segments left", IPPROTO_ROUTING, { IPPROTO_NONE, 0, 0, 1 }, 8,
-	    PKT_R_V6_RH0 },
+	    0, 0, 0, 1 }, PKT_R_V6_FRAG_LONG, 16 },
+	{ "rh0 segments left", IPPROTO_ROUTING, { IPPROTO_NONE, 0, 0, 1 },
+	    PKT_R_V6_RH0, 8 },
 	{ "rh0 no segments left", IPPROTO_ROUTING, { IPPROTO_NONE, 0, 0, 0 },
-	    8, PKT_OK },
+	    PKT_OK, 8 },
 	{ "tiny first fragment", IPPROTO_FRAGMENT, { IPPROTO_DSTOPTS, 0, 0,
-	    1, 0, 0, 0, 1, IPPROTO_TCP, 0 }, 16, PKT_R_TINY_FRAG },
-	{ "tcp cut", IPPROTO_TCP, { 0 }, 16, PKT_R_TCP_SHORT },
-	{ "tcp doff 4", IPPROTO_TCP, { [12] = 0x40 }, 20, PKT_R_TCP_SHORT },
-	{ "tcp doff past", IPPROTO_TCP, { [12] = 0x60 }, 20,
-	    PKT_R_TCP_SHORT },
-	{ "icmpv6 cut", IPPROTO_ICMPV6, { 128 }, 3, PKT_R_ICMP_SHORT },
-	{ "icmp (v4) in v6: opaque", IPPROTO_ICMP, { 8 }, 3, PKT_OK },
+	    1, 0, 0, 0, 1, IPPROTO_TCP, 0 }, PKT_R_TINY_FRAG, 16 },
+	{ "tcp cut", IPPROTO_TCP, { 0 }, PKT_R_TCP_SHORT, 16 },
+	{ "tcp doff 4", IPPROTO_TCP, { [12] = 0x40 }, PKT_R_TCP_SHORT, 20 },
+	{ "tcp doff past", IPPROTO_TCP, { [12] = 0x60 }, PKT_R_TCP_SHORT,
+	    20 },
+	{ "icmpv6 cut", IPPROTO_ICMPV6, { 128 }, PKT_R_ICMP_SHORT, 3 },
+	{ "icmp (v4) in v6: opaque", IPPROTO_ICMP, { 8 }, PKT_OK, 3 },
 };
 
 static void
