@@ -57,7 +57,7 @@ ipsecd_info_get(struct ipsecd *d, uint64_t gen)
 {
 	struct ipsecd_sainfo *i;
 
-	for (i = d->info[info_bucket(d, gen)]; i != NULL; i = i->next)
+	for (i = d->info[info_bucket(d, gen)].head; i != NULL; i = i->next)
 		if (i->gen == gen)
 			return i;
 	return NULL;
@@ -68,7 +68,7 @@ info_del(struct ipsecd *d, uint64_t gen)
 {
 	struct ipsecd_sainfo **p, *i;
 
-	for (p = &d->info[info_bucket(d, gen)]; (i = *p) != NULL;
+	for (p = &d->info[info_bucket(d, gen)].head; (i = *p) != NULL;
 	    p = &i->next)
 		if (i->gen == gen) {
 			*p = i->next;
@@ -142,8 +142,8 @@ ipsecd_sa_install(struct ipsecd *d, struct sa_spec *spec, bool resync)
 		info->rep_packets = rec->sr_packets;
 		info->rep_first_use = (rec->sr_state & SR_USED) != 0;
 	}
-	info->next = d->info[info_bucket(d, info->gen)];
-	d->info[info_bucket(d, info->gen)] = info;
+	info->next = d->info[info_bucket(d, info->gen)].head;
+	d->info[info_bucket(d, info->gen)].head = info;
 	d->c.sas++;
 	log_debug("sa: installed %s spi 0x%08x gen %llu%s",
 	    spec->proto == 50 ? "esp" : "ah", spec->spi,
@@ -280,8 +280,9 @@ ipsecd_init(struct server *srv, void *arg)
 	if (ps.dropped_invalid != 0 || ps.store_lost != 0)
 		log_warnx("store: %llu invalid SA state record(s) dropped; "
 		    "SAs without state will not be used",
-		    (unsigned long long)(ps.dropped_invalid + ps.store_lost));
-	if ((error = sa_table_create(&ops, seed64(), &d->sat)) != 0)
+		    (unsigned long long)ps.dropped_invalid +
+		    (unsigned long long)ps.store_lost);
+	if (sa_table_create(&ops, seed64(), &d->sat) != 0)
 		return -1;
 	d->ninfo = 1024;
 	if ((d->info = calloc(d->ninfo, sizeof(*d->info))) == NULL)
@@ -318,8 +319,8 @@ ipsecd_fini(struct server *srv, void *arg)
 	d->pst = NULL;
 	if (d->info != NULL)
 		for (i = 0; i < d->ninfo; i++)
-			while (d->info[i] != NULL)
-				info_del(d, d->info[i]->gen);
+			while (d->info[i].head != NULL)
+				info_del(d, d->info[i].head->gen);
 	free(d->info);
 	d->info = NULL;
 	pstore_detach(d->own_store);

@@ -327,15 +327,14 @@ usage_flush(struct usage_batch *b)
 	struct ipsecd *d = b->d;
 	Parapet__SaUsageRequest rq;
 	size_t i;
-	int error;
 
 	if (b->n == 0)
 		return;
 	parapet__sa_usage_request__init(&rq);
 	rq.n_usage = b->n;
 	rq.usage = b->up;
-	if ((error = bus_request(d->bus, KEYD, T(SA_USAGE_REQUEST), &rq.base,
-	    0, on_usage_reply, d)) != 0) {
+	if (bus_request(d->bus, KEYD, T(SA_USAGE_REQUEST), &rq.base,
+	    0, on_usage_reply, d) != 0) {
 		/* Not committed: the next report carries these counts. */
 		d->c.usage_failed++;
 		b->n = 0;
@@ -509,7 +508,6 @@ ipsecd_acquire(struct ipsecd *d, uint32_t policy_id,
 	struct acq_ctx *x;
 	uint64_t now = ipsecd_now_ms(d);
 	size_t i;
-	int error;
 
 	if ((a = acq_find(d, policy_id, req->reqid)) != NULL &&
 	    now - a->sent_ms < IPSECD_ACQ_TIMEOUT_MS) {
@@ -556,8 +554,8 @@ ipsecd_acquire(struct ipsecd *d, uint32_t policy_id,
 		sel.ulproto = 255;
 		rq.selector = &sel;
 	}
-	if ((error = bus_request(d->bus, KEYD, T(ACQUIRE_REQUEST), &rq.base,
-	    0, on_acquire_reply, x)) != 0) {
+	if (bus_request(d->bus, KEYD, T(ACQUIRE_REQUEST), &rq.base,
+	    0, on_acquire_reply, x) != 0) {
 		free(x);
 		d->c.acquire_failed++;
 		return;
@@ -606,11 +604,11 @@ ipsecd_bus_start(struct ipsecd *d)
 	    (error = bus_subscribe(d->bus, "server")) != 0)
 		return error;
 	d->usage_at = ipsecd_now_ms(d) + IPSECD_USAGE_MS;
-	if ((error = uv_timer_init(d->loop, &d->tick)) != 0)
+	if (uv_timer_init(d->loop, &d->tick) != 0)
 		return -EIO;
 	d->tick.data = d;
-	if ((error = uv_timer_start(&d->tick, on_tick, IPSECD_TICK_MS,
-	    IPSECD_TICK_MS)) != 0)
+	if (uv_timer_start(&d->tick, on_tick, IPSECD_TICK_MS,
+	    IPSECD_TICK_MS) != 0)
 		return -EIO;
 	return 0;
 }

@@ -213,7 +213,7 @@ protect_one(struct ipsecd *d, const struct pkt_meta *m,
 	}
 	if (e->state == NULL || hard_expired(e))
 		return PKT_R_SA_UNUSABLE;
-	if ((error = sa_pstate_out_next(e->state, &seq)) != 0) {
+	if (sa_pstate_out_next(e->state, &seq) != 0) {
 		log_rl_warnx(&d->rl_pkt, "pkt: spi 0x%08x: sequence numbers "
 		    "exhausted", e->se.spi);
 		return PKT_R_SEQ_EXHAUSTED;
@@ -265,7 +265,6 @@ static enum pkt_result
 unprotect_one(struct ipsecd *d, const struct pkt_meta *m,
     struct xform_pkt *pkt, struct pkt_entry *out, uint64_t now_s)
 {
-	enum replay_verdict v;
 	enum xform_reject why = XFORM_REJECT_NONE;
 	struct esp_in ein;
 	struct ah_in ain;
@@ -282,14 +281,14 @@ unprotect_one(struct ipsecd *d, const struct pkt_meta *m,
 	    &why) != 0)
 		goto reject;
 	if (ip.proto == IPPROTO_NUM_AH) {
-		if ((error = ah_parse(pkt, &ain, &why)) != 0)
+		if (ah_parse(pkt, &ain, &why) != 0)
 			goto reject;
 		proto = IPPROTO_NUM_AH;
 		spi = ain.spi;
 		seq_lo = ain.seq_lo;
 		addr_from_xform(&dst, &ain.ip.dst);
 	} else {
-		if ((error = esp_parse(pkt, &ein, &why)) != 0)
+		if (esp_parse(pkt, &ein, &why) != 0)
 			goto reject;
 		proto = IPPROTO_NUM_ESP;
 		spi = ein.spi;
@@ -301,7 +300,7 @@ unprotect_one(struct ipsecd *d, const struct pkt_meta *m,
 	if (e->state == NULL || hard_expired(e))
 		return PKT_R_SA_UNUSABLE;
 	/* RFC 4303 §3.4.3: the window first, then the ICV, then advance. */
-	if (!replay_ok(v = sa_pstate_in_check(e->state, seq_lo, &seq64)))
+	if (!replay_ok(sa_pstate_in_check(e->state, seq_lo, &seq64)))
 		return PKT_R_REPLAY;
 	xsa_fill(e, m, &xs);
 	if (proto == IPPROTO_NUM_AH)
@@ -515,7 +514,6 @@ ipsecd_io_start(struct ipsecd *d)
 {
 	struct ipsecd_worker *w;
 	size_t i, n = server_nregions(d->srv);
-	int error;
 
 	if (n == 0) {
 		log_info("rings: none handed to us (no supervisor?)");
@@ -536,14 +534,12 @@ ipsecd_io_start(struct ipsecd *d)
 		    == NULL)
 			return -ENOMEM;
 		w->spin_iters = calibrate(w->r) * IPSECD_SPIN_US;
-		if ((error = uv_poll_init(d->loop, &w->poll,
-		    ring_wake_fd(w->r))) != 0 ||
-		    (error = uv_idle_init(d->loop, &w->idle)) != 0)
+		if (uv_poll_init(d->loop, &w->poll, ring_wake_fd(w->r)) != 0 ||
+		    uv_idle_init(d->loop, &w->idle) != 0)
 			return -EIO;
 		w->poll.data = w;
 		w->idle.data = w;
-		if ((error = uv_poll_start(&w->poll, UV_READABLE, on_bell)) !=
-		    0)
+		if (uv_poll_start(&w->poll, UV_READABLE, on_bell) != 0)
 			return -EIO;
 		/* Work may be waiting from before our start. */
 		w->idle_on = true;

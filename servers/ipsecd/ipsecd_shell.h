@@ -34,6 +34,11 @@
 #define IPSECD_OWN_STORE_BYTES		2304
 
 /* Per-SA bookkeeping of the shell (reports), by keyd generation. */
+/* A hash bucket of the per-SA report totals (by generation). */
+struct ipsecd_sabucket {
+	struct ipsecd_sainfo	*head;
+};
+
 struct ipsecd_sainfo {
 	uint64_t		 gen;
 	struct sa_entry		*e;
@@ -98,7 +103,7 @@ struct ipsecd {
 	bool			 closing;	/* fini: keep records */
 
 	/* SA registry (ipsecd.c). */
-	struct ipsecd_sainfo	**info;
+	struct ipsecd_sabucket	*info;
 	size_t			 ninfo;		/* buckets, power of 2 */
 
 	/* keyd (ipsecd_bus.c). */

@@ -220,18 +220,110 @@ burst(struct fnetd *f, uint32_t id, const uint8_t *b, size_t n)
  * time (the reference of docs/DESIGN.md §10.4's figures). Reply:
  * done u64 | ok u64 | ns u64 | reference count u64 | reference ns u64.
  */
+/* One packet into descriptor d: its block and bytes copied in. */
+static void
+bench_load(struct fnetd *f, struct ring_desc *d, const uint8_t *b, size_t n,
+    uint16_t off)
+{
+	uint8_t *p = ring_slot(f->r, d->slot);
+
+	memcpy(p, b, META);
+	memcpy(p + off, b + META, n);
+	d->off = off;
+	d->len = (uint16_t)n;
+	d->op = 1;
+	d->result = 0;
+	d->flags = 0;
+}
+
+/* Fill every free slot (up to 256) and send them; returns how many are
+ * in flight. */
+static unsigned
+bench_start(struct fnetd *f, struct ring_desc *d, const uint8_t *b, size_t n,
+    uint16_t off)
+{
+	unsigned k = 0, i, inflight = 0;
+	uint32_t slot;
+
+	while (k < 256 && ring_slot_alloc(f->r, &slot) == 0) {
+		memset(&d[k], 0, sizeof(d[k]));
+		d[k].slot = slot;
+		bench_load(f, &d[k], b, n, off);
+		f->ids[slot] = 0;
+		k++;
+	}
+	for (i = 0; i < k; i += 32)
+		if (ring_send(f->r, &d[i], k - i < 32 ? k - i : 32) == 0)
+			inflight += k - i < 32 ? k - i : 32;
+	return inflight;
+}
+
+/* Busy-poll until dur has passed: refill and resend what comes back. */
+static void
+bench_run(struct fnetd *f, struct ring_desc *d, const uint8_t *b, size_t n,
+    uint16_t off, uint64_t t0, uint64_t dur, uint64_t *done, uint64_t *ok)
+{
+	unsigned i, inflight = bench_start(f, d, b, n, off);
+	int m;
+
+	while (inflight > 0) {
+		if ((m = ring_recv(f->r, d, 64)) <= 0)
+			continue;
+		inflight -= (unsigned)m;
+		*done += (unsigned)m;
+		for (i = 0; i < (unsigned)m; i++)
+			if (d[i].result == 0)
+				(*ok)++;
+		if (uv_hrtime() - t0 >= dur) {
+			for (i = 0; i < (unsigned)m; i++)
+				if (ring_slot_free(f->r, d[i].slot) != 0)
+					log_warnx("netd-test: free slot %u",
+					    d[i].slot);
+			continue;
+		}
+		for (i = 0; i < (unsigned)m; i++)
+			bench_load(f, &d[i], b, n, off);
+		if (ring_send(f->r, d, (unsigned)m) == 0)
+			inflight += (unsigned)m;
+	}
+}
+
+/* The reference: AES-256-GCM in place on one buffer, one core, for dur;
+ * returns how many packets. */
+static uint64_t
+bench_ref(const uint8_t *pkt, size_t n, uint64_t dur)
+{
+	uint8_t key[32], nonce[12], mac[16], *buf;
+	crypto_aead_aes256gcm_state st;
+	uint64_t t0, ref = 0;
+	unsigned i;
+
+	randombytes_buf(key, sizeof(key));
+	memset(nonce, 0, sizeof(nonce));
+	crypto_aead_aes256gcm_beforenm(&st, key);
+	if ((buf = malloc(n + 16)) == NULL)
+		return 0;
+	memcpy(buf, pkt, n);
+	t0 = uv_hrtime();
+	while (uv_hrtime() - t0 < dur) {
+		for (i = 0; i < 256; i++) {
+			nonce[0]++;
+			crypto_aead_aes256gcm_encrypt_detached_afternm(buf, mac,
+			    NULL, buf, n, NULL, 0, NULL, nonce, &st);
+		}
+		ref += 256;
+	}
+	free(buf);
+	return ref;
+}
+
 static void
 bench(struct fnetd *f, uint32_t id, const uint8_t *b, size_t n)
 {
 	static struct ring_desc d[256];
-	uint8_t rep[44], key[32], nonce[12], mac[16];
-	crypto_aead_aes256gcm_state st;
-	uint64_t t0, t1, dur, done = 0, ok = 0, ref = 0;
+	uint8_t rep[44];
+	uint64_t t0, t1, dur, done = 0, ok = 0, ref;
 	uint16_t secs, off = (uint16_t)f->g->headroom;
-	unsigned k, i, inflight = 0;
-	uint32_t slot;
-	uint8_t *p, *buf;
-	int m;
 
 	if (n < 2 + META)
 		return;
@@ -242,69 +334,10 @@ bench(struct fnetd *f, uint32_t id, const uint8_t *b, size_t n)
 		return;
 	dur = (uint64_t)secs * 1000000000u;
 	t0 = uv_hrtime();
-	k = 0;
-	while (k < 256 && ring_slot_alloc(f->r, &slot) == 0) {
-		p = ring_slot(f->r, slot);
-		memcpy(p, b, META);
-		memcpy(p + off, b + META, n);
-		memset(&d[k], 0, sizeof(d[k]));
-		d[k].slot = slot;
-		d[k].off = off;
-		d[k].len = (uint16_t)n;
-		d[k].op = 1;
-		f->ids[slot] = 0;
-		k++;
-	}
-	for (i = 0; i < k; i += 32)
-		if (ring_send(f->r, &d[i], k - i < 32 ? k - i : 32) == 0)
-			inflight += k - i < 32 ? k - i : 32;
-	while (inflight > 0) {
-		if ((m = ring_recv(f->r, d, 64)) <= 0)
-			continue;
-		inflight -= (unsigned)m;
-		done += (unsigned)m;
-		for (i = 0; i < (unsigned)m; i++)
-			if (d[i].result == 0)
-				ok++;
-		if (uv_hrtime() - t0 >= dur) {
-			for (i = 0; i < (unsigned)m; i++)
-				if (ring_slot_free(f->r, d[i].slot) != 0)
-					log_warnx("netd-test: free slot %u",
-					    d[i].slot);
-			continue;
-		}
-		for (i = 0; i < (unsigned)m; i++) {
-			p = ring_slot(f->r, d[i].slot);
-			memcpy(p, b, META);
-			memcpy(p + off, b + META, n);
-			d[i].off = off;
-			d[i].len = (uint16_t)n;
-			d[i].op = 1;
-			d[i].result = 0;
-			d[i].flags = 0;
-		}
-		if (ring_send(f->r, d, (unsigned)m) == 0)
-			inflight += (unsigned)m;
-	}
+	bench_run(f, d, b, n, off, t0, dur, &done, &ok);
 	t1 = uv_hrtime() - t0;
-	/* The reference: AES-256-GCM in place on one buffer, one core. */
-	randombytes_buf(key, sizeof(key));
-	memset(nonce, 0, sizeof(nonce));
-	crypto_aead_aes256gcm_beforenm(&st, key);
-	if ((buf = malloc(n + 16)) != NULL) {
-		memcpy(buf, b + META, n);
-		t0 = uv_hrtime();
-		while (uv_hrtime() - t0 < dur) {
-			for (i = 0; i < 256; i++) {
-				nonce[0]++;
-				crypto_aead_aes256gcm_encrypt_detached_afternm(
-				    buf, mac, NULL, buf, n, NULL, 0, NULL,
-				    nonce, &st);
-			}
-			ref += 256;
-		}
-		free(buf);
-	}
+	t0 = uv_hrtime();
+	ref = bench_ref(b + META, n, dur);
 	memset(rep, 0, sizeof(rep));
 	put32(rep, id);
 	memcpy(rep + 4, &done, 8);
@@ -449,12 +482,13 @@ fnetd_init(struct server *srv, void *arg)
 	struct fnetd *f = arg;
 	struct sockaddr_un sun;
 	const char *path = getenv("PARAPET_TEST_NETD_SOCK");
+	const char *kd;
 	uv_loop_t *loop = server_loop(srv);
 
 	f->srv = srv;
 	f->cfd = -1;
-	f->kill_delay_ns = getenv("PARAPET_TEST_KILL_DELAY_NS") != NULL ?
-	    strtoull(getenv("PARAPET_TEST_KILL_DELAY_NS"), NULL, 10) :
+	kd = getenv("PARAPET_TEST_KILL_DELAY_NS");
+	f->kill_delay_ns = kd != NULL ? strtoull(kd, NULL, 10) :
 	    KILL_DELAY_NS;
 	if (path == NULL || server_nregions(srv) != 1) {
 		log_warnx("netd-test: needs PARAPET_TEST_NETD_SOCK and one "
@@ -470,7 +504,7 @@ fnetd_init(struct server *srv, void *arg)
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -1;
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	unlink(path);
 	if ((f->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(f->lfd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
