@@ -47,7 +47,7 @@
 
 #define SERVER_REGIONS_NONE	(-1)
 #define SERVER_DEFAULT_BUS	"/run/parapet/bus.sock"
-#define SERVER_COUNTERS_MAX	64	/* registered by the engine */
+#define SERVER_COUNTERS_MAX	128	/* registered by the engine */
 
 struct server;
 

@@ -166,6 +166,9 @@ parse4(struct rd *r, size_t len, struct ip_info *in, enum xform_reject *why)
 		return reject(why, XFORM_REJECT_IP_FRAGMENT);
 	in->version = 4;
 	in->src.family = in->dst.family = 4;
+	/* The rest of the 16 bytes zero: callers compare whole addresses. */
+	memset(in->src.a, 0, sizeof(in->src.a));
+	memset(in->dst.a, 0, sizeof(in->dst.a));
 	memcpy(in->src.a, h + 12, 4);
 	memcpy(in->dst.a, h + 16, 4);
 	in->tos = h[1];
