@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bus_conn.h"
 
@@ -42,6 +43,8 @@ bus_wbuf_unref(struct bus_wbuf *wb)
 		abort();	/* our own invariant: a double unref */
 	if (--wb->refs != 0)
 		return;
+	/* Frames may carry keys (frame.c). */
+	explicit_bzero(wb->data, wb->len);
 	free(wb->data);
 	free(wb);
 }
@@ -99,6 +102,8 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread > 0) {
 		error = frame_decoder_feed(&c->dec, (const uint8_t *)buf->base,
 		    (size_t)nread, on_frame, c, &why);
+		/* The owner's read buffer held frames, maybe keys. */
+		explicit_bzero(buf->base, (size_t)nread);
 		if (error == -EBADMSG || error == -ENOMEM)
 			bus_conn_close(c, error, why);
 		return;

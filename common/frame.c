@@ -16,6 +16,8 @@
  *                      packed message named by type  <-----+
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,45 @@ frame_reject_str(enum frame_reject why)
 	return reject_str[why];
 }
 
+
+/*
+ * Bus messages may carry keys (keyd.proto: SaChangeEvent, SaSyncReply),
+ * so every byte of a frame is wiped before its memory goes: the decoder's
+ * buffer, the bodies we pack, and what protobuf-c unpacks, through this
+ * allocator (a size word in front of each block, so free knows what to
+ * wipe).
+ */
+#define WIPE_HDR	sizeof(max_align_t)
+
+static void *
+wipe_alloc(void *arg, size_t size)
+{
+	uint8_t *b;
+
+	(void)arg;
+	if (size > SIZE_MAX - WIPE_HDR || (b = malloc(WIPE_HDR + size)) == NULL)
+		return NULL;
+	memcpy(b, &size, sizeof(size));
+	return b + WIPE_HDR;
+}
+
+static void
+wipe_free(void *arg, void *p)
+{
+	uint8_t *b;
+	size_t size;
+
+	(void)arg;
+	if (p == NULL)
+		return;
+	b = (uint8_t *)p - WIPE_HDR;
+	memcpy(&size, b, sizeof(size));
+	explicit_bzero(b, WIPE_HDR + size);
+	free(b);
+}
+
+static ProtobufCAllocator wiping = { wipe_alloc, wipe_free, NULL };
+
 /* ---- stream decoder ---- */
 
 void
@@ -60,6 +101,8 @@ frame_decoder_init(struct frame_decoder *d)
 void
 frame_decoder_free(struct frame_decoder *d)
 {
+	if (d->buf != NULL)
+		explicit_bzero(d->buf, d->want);
 	free(d->buf);
 	frame_decoder_init(d);
 }
@@ -152,6 +195,7 @@ step(struct frame_decoder *d, struct rd *r, frame_fn *on_frame, void *arg,
 	len = d->want;
 	next_frame(d);
 	*ret = on_frame(buf, len, arg);
+	explicit_bzero(buf, len);
 	free(buf);
 	return *ret == 0;
 }
@@ -260,7 +304,7 @@ frame_msg_parse(const uint8_t *p, size_t n, struct bus_msg *m,
 		return reject(m, FRAME_REJECT_EMPTY, why);
 	if (n > BUS_FRAME_MAX)
 		return reject(m, FRAME_REJECT_OVERSIZE, why);
-	if ((env = parapet__envelope__unpack(NULL, n, p)) == NULL)
+	if ((env = parapet__envelope__unpack(&wiping, n, p)) == NULL)
 		return reject(m, FRAME_REJECT_UNPACK, why);
 	m->env = env;
 	r = env_check((uint32_t)env->type, (uint32_t)env->kind, env->corr,
@@ -271,7 +315,7 @@ frame_msg_parse(const uint8_t *p, size_t n, struct bus_msg *m,
 	    env->body.len == 0) {
 		body = NULL;
 	} else {
-		body = protobuf_c_message_unpack(t->desc, NULL, env->body.len,
+		body = protobuf_c_message_unpack(t->desc, &wiping, env->body.len,
 		    env->body.len != 0 ? env->body.data : none);
 		if (body == NULL)
 			return reject(m, FRAME_REJECT_BODY, why);
@@ -300,10 +344,10 @@ frame_msg_free(struct bus_msg *m)
 			ProtobufCMessage	*w;
 		} u = { .c = m->body };
 
-		protobuf_c_message_free_unpacked(u.w, NULL);
+		protobuf_c_message_free_unpacked(u.w, &wiping);
 	}
 	if (m->env != NULL)
-		parapet__envelope__free_unpacked(m->env, NULL);
+		parapet__envelope__free_unpacked(m->env, &wiping);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -329,6 +373,7 @@ pack_env(const Parapet__Envelope *env, uint8_t **out, size_t *outlen)
 		return -EMSGSIZE;	/* unreachable: 4 bytes */
 	}
 	if (parapet__envelope__pack(env, buf + HDR_BYTES) != len) {
+		explicit_bzero(buf, HDR_BYTES + len);
 		free(buf);
 		return -EINVAL;
 	}
@@ -364,6 +409,7 @@ frame_encode(const struct frame_hdr *h, const ProtobufCMessage *body,
 		if ((bodybuf = malloc(bodylen != 0 ? bodylen : 1)) == NULL)
 			return -ENOMEM;
 		if (protobuf_c_message_pack(body, bodybuf) != bodylen) {
+			explicit_bzero(bodybuf, bodylen);
 			free(bodybuf);
 			return -EINVAL;
 		}
@@ -378,6 +424,8 @@ frame_encode(const struct frame_hdr *h, const ProtobufCMessage *body,
 	env.body.data = bodybuf;
 	env.body.len = bodylen;
 	error = pack_env(&env, out, outlen);
+	if (bodybuf != NULL)
+		explicit_bzero(bodybuf, bodylen);
 	free(bodybuf);
 	return error;
 }
