@@ -39,6 +39,7 @@
 
 #include "pfkey.h"
 #include "policy.h"
+#include "prng.h"
 
 #define T(x)		PARAPET_SADB_##x
 #define ESP		T(SATYPE_ESP)
@@ -56,15 +57,6 @@ static const uint8_t kauth[32] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
 	0xc0 };
 
 static struct sockaddr_in src4, dst4;
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* A client through pfkey_open() ($PFKEY_SOCKET), with a receive timeout. */
 static struct pfkey_client *
@@ -224,9 +216,9 @@ static void
 see(struct pfkey_client *c, uint8_t type, uint32_t seq)
 {
 	struct pfkey_reply r;
-	uint64_t end = mono_ms() + 5000;
+	uint64_t end = test_now_ms() + 5000;
 
-	while (mono_ms() < end) {
+	while (test_now_ms() < end) {
 		assert_int_equal(pfkey_recv(c, &r), 0);
 		if (r.type == type && r.seq == seq)
 			return;
@@ -287,14 +279,14 @@ test_dump_100k(void **state)
 	struct pfkey_reply r;
 	uint8_t *seen;
 	uint32_t got = 0, spi;
-	uint64_t t0 = mono_ms(), t1;
+	uint64_t t0 = test_now_ms(), t1;
 	int sz = 4096;
 	int64_t seq;
 
 	(void)state;
 	reply(a, pfkey_send_flush(a, 0), T(FLUSH), 0, &r);
 	add_many(a, NDUMP);
-	t1 = mono_ms();
+	t1 = test_now_ms();
 	assert_int_equal(setsockopt(pfkey_fd(d), SOL_SOCKET, SO_RCVBUF, &sz,
 	    sizeof(sz)), 0);
 	/* d saw the ADD broadcasts (up to keyd's queue limit): drain them. */
@@ -321,7 +313,7 @@ test_dump_100k(void **state)
 	free(seen);
 	fprintf(stderr, "# %d ADDs in %llu ms, DUMP in %llu ms\n", NDUMP,
 	    (unsigned long long)(t1 - t0),
-	    (unsigned long long)(mono_ms() - t1));
+	    (unsigned long long)(test_now_ms() - t1));
 	pfkey_close(d);
 	/* a got every ADD broadcast; a fresh socket for the flush. */
 	pfkey_close(a);
@@ -471,8 +463,8 @@ start_keyd(void **state)
 		execl(bin, "keyd", "-s", bus, (char *)NULL);
 		_exit(127);
 	}
-	end = mono_ms() + 10000;
-	while (mono_ms() < end) {
+	end = test_now_ms() + 10000;
+	while (test_now_ms() < end) {
 		if (try_connect() == 0)
 			return 0;
 		usleep(10000);
@@ -508,8 +500,8 @@ stop_keyd(void **state)
 		return 0;
 	if (keyd_pid > 0) {
 		kill(keyd_pid, SIGTERM);
-		end = mono_ms() + 5000;
-		while (mono_ms() < end &&
+		end = test_now_ms() + 5000;
+		while (test_now_ms() < end &&
 		    (got = waitpid(keyd_pid, &status, WNOHANG)) == 0)
 			usleep(10000);
 		if (got == 0) {

@@ -39,6 +39,8 @@
 
 #include "pfkey_build.h"
 #include "pfkey_msg.h"
+#include "prng.h"
+#include "seqpacket.h"
 
 #define T(x)		PARAPET_SADB_##x
 #define BIT(e)		(UINT32_C(1) << (e))
@@ -54,31 +56,10 @@ static const uint8_t key_a[32] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
 	0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
 	0xc0 };
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 try_connect(void)
 {
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return test_seqpacket_connect(sock_path);
 }
 
 static int
@@ -90,18 +71,7 @@ cl_open(void)
 	return fd;
 }
 
-/* Receive one datagram within timeout_ms: its length, or -1 (none). */
-static ssize_t
-recv_raw(int fd, uint8_t *buf, size_t cap, int timeout_ms)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	ssize_t n;
-
-	if (poll(&p, 1, timeout_ms) <= 0)
-		return -1;
-	n = recv(fd, buf, cap, 0);
-	return n;
-}
+#define recv_raw	test_recv_wait
 
 static uint8_t rbuf[PFKEY_MSG_MAX_BYTES];
 
@@ -123,13 +93,13 @@ cl_recv(int fd, struct pfkey_msg *m)
 static void
 cl_recv_type(int fd, uint8_t type, struct pfkey_msg *m)
 {
-	uint64_t end = mono_ms() + 5000;
+	uint64_t end = test_now_ms() + 5000;
 
 	do {
 		cl_recv(fd, m);
 		if (m->hdr.type == type)
 			return;
-	} while (mono_ms() < end);
+	} while (test_now_ms() < end);
 	fail();
 }
 
@@ -258,8 +228,8 @@ start_keyd(void **state)
 		execl(bin, "keyd", "-s", bus, (char *)NULL);
 		_exit(127);
 	}
-	end = mono_ms() + 10000;
-	while (mono_ms() < end) {
+	end = test_now_ms() + 10000;
+	while (test_now_ms() < end) {
 		if ((fd = try_connect()) >= 0) {
 			close(fd);
 			return 0;
@@ -280,8 +250,8 @@ stop_keyd(void **state)
 	(void)state;
 	if (keyd_pid > 0) {
 		kill(keyd_pid, SIGTERM);
-		end = mono_ms() + 5000;
-		while (mono_ms() < end &&
+		end = test_now_ms() + 5000;
+		while (test_now_ms() < end &&
 		    (got = waitpid(keyd_pid, &status, WNOHANG)) == 0)
 			usleep(10000);
 		if (got == 0) {
@@ -577,7 +547,7 @@ test_dump_slow_reader(void **state)
 	cl_send(d, &m);
 	/* Let keyd run into a full socket before reading anything. */
 	usleep(300000);
-	t0 = mono_ms();
+	t0 = test_now_ms();
 	memset(seen, 0, sizeof(seen));
 	expect_seq = NDUMP - 1;
 	for (i = 0; i < NDUMP; i++) {
@@ -600,7 +570,7 @@ test_dump_slow_reader(void **state)
 	}
 	assert_true(recv_raw(d, rbuf, sizeof(rbuf), 100) < 0);
 	fprintf(stderr, "dump of %d SAs read in %llu ms\n", NDUMP,
-	    (unsigned long long)(mono_ms() - t0));
+	    (unsigned long long)(test_now_ms() - t0));
 	flush_all(fd);
 	close(d);
 	close(fd);
@@ -620,7 +590,7 @@ test_expire(void **state)
 	m.present |= BIT(T(EXT_LIFETIME_SOFT)) | BIT(T(EXT_LIFETIME_HARD));
 	m.lft_soft.addtime = 1;
 	m.lft_hard.addtime = 2;
-	t0 = mono_ms();
+	t0 = test_now_ms();
 	request(fd, &m, 0, &r);
 
 	cl_recv_type(reg, T(EXPIRE), &r);
@@ -628,12 +598,12 @@ test_expire(void **state)
 	assert_true(pfkey_msg_has(&r, T(EXT_LIFETIME_SOFT)));
 	assert_false(pfkey_msg_has(&r, T(EXT_LIFETIME_HARD)));
 	assert_true(pfkey_msg_has(&r, T(EXT_LIFETIME_CURRENT)));
-	assert_true(mono_ms() - t0 >= 900);
+	assert_true(test_now_ms() - t0 >= 900);
 	cl_recv_type(reg, T(EXPIRE), &r);
 	assert_int_equal(r.sa.spi, 0x8001);
 	assert_true(pfkey_msg_has(&r, T(EXT_LIFETIME_HARD)));
 	assert_false(pfkey_msg_has(&r, T(EXT_LIFETIME_SOFT)));
-	assert_true(mono_ms() - t0 >= 1900);
+	assert_true(test_now_ms() - t0 >= 1900);
 	/* Hard: gone. The unregistered client heard of neither. */
 	sa_msg(&m, T(GET), 0x8001, 83);
 	request(fd, &m, ESRCH, &r);

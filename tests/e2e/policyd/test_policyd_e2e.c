@@ -47,6 +47,7 @@
 #include "pfkey_build.h"
 #include "pfkey_msg.h"
 #include "prng.h"
+#include "seqpacket.h"
 #include "spd.h"
 #include "spd_msg.h"
 
@@ -64,19 +65,7 @@ static uint8_t rbuf[PFKEY_MSG_MAX_BYTES];
 static int
 try_connect(void)
 {
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return test_seqpacket_connect(sock_path);
 }
 
 static int
@@ -88,15 +77,7 @@ cl_open(void)
 	return fd;
 }
 
-static ssize_t
-recv_raw(int fd, uint8_t *buf, size_t cap, int timeout_ms)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-
-	if (poll(&p, 1, timeout_ms) <= 0)
-		return -1;
-	return recv(fd, buf, cap, 0);
-}
+#define recv_raw	test_recv_wait
 
 /* 0 and *m, or -1 when nothing came within timeout_ms. */
 static int

@@ -52,6 +52,9 @@
 
 #include <cmocka.h>
 
+#include "prng.h"
+#include "seqpacket.h"
+
 #define NDUMP		3000
 #define SPI_BASE	0x10000
 #define BUFSZ		65536
@@ -60,8 +63,6 @@ static char dir[64];
 static char sock_path[96];
 static pid_t keyd_pid = -1;
 static uint32_t seq_ctr = 1;
-
-static uint64_t	mono_ms(void);
 
 /* ---- messages, built as any PF_KEY program does ---- */
 
@@ -243,31 +244,10 @@ count_fds(void)
 
 /* ---- keyd ---- */
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 plain_connect(void)
 {
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
-	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return test_seqpacket_connect(sock_path);
 }
 
 static int
@@ -300,8 +280,8 @@ start_keyd(void **state)
 		_exit(127);
 	}
 	setenv("PARAPET_PFKEY_SOCKET", sock_path, 1);
-	end = mono_ms() + 10000;
-	while (mono_ms() < end) {
+	end = test_now_ms() + 10000;
+	while (test_now_ms() < end) {
 		if ((fd = plain_connect()) >= 0) {
 			close(fd);
 			return 0;
@@ -483,10 +463,10 @@ get_during_dump(int fd)
 	usleep(200000);		/* keyd's socket fills */
 	seq = seq_ctr++;
 	build_get(&m, SPI_BASE + 5, seq);
-	t0 = mono_ms();
+	t0 = test_now_ms();
 	xsend(fd, &m);
 	/* Not the 5 s timeout: send() saw the dump going on. */
-	assert_true(mono_ms() - t0 < 2500);
+	assert_true(test_now_ms() - t0 < 2500);
 	return seq;
 }
 
