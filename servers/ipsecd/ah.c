@@ -361,11 +361,7 @@ ah_parse(const struct xform_pkt *pkt, struct ah_in *in,
 
 	memset(in, 0, sizeof(*in));
 	*why = XFORM_REJECT_NONE;
-	if (pkt->off > pkt->cap || pkt->len > pkt->cap - pkt->off)
-		return reject(why, XFORM_REJECT_IP_LEN);
-	p = pkt->buf + pkt->off;
-	if ((error = ip_hdr_parse(p, pkt->len, IP_WALK_ALL, &in->ip, why))
-	    != 0)
+	if ((error = ip_hdr_parse_pkt(pkt, &p, &in->ip, why)) != 0)
 		return error;
 	if (in->ip.proto != IPPROTO_NUM_AH)
 		return reject(why, XFORM_REJECT_IP_PROTO);

@@ -392,11 +392,7 @@ esp_parse(const struct xform_pkt *pkt, struct esp_in *in,
 
 	memset(in, 0, sizeof(*in));
 	*why = XFORM_REJECT_NONE;
-	if (pkt->off > pkt->cap || pkt->len > pkt->cap - pkt->off)
-		return reject(why, XFORM_REJECT_IP_LEN);
-	p = pkt->buf + pkt->off;
-	if ((error = ip_hdr_parse(p, pkt->len, IP_WALK_ALL, &in->ip, why))
-	    != 0)
+	if ((error = ip_hdr_parse_pkt(pkt, &p, &in->ip, why)) != 0)
 		return error;
 	off = in->ip.l3_len;
 	rd_init(&r, p + off, in->ip.tot_len - off);

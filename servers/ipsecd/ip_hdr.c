@@ -286,6 +286,16 @@ ip_hdr_parse(const uint8_t *p, size_t len, enum ip_walk walk,
 	}
 }
 
+int
+ip_hdr_parse_pkt(const struct xform_pkt *pkt, const uint8_t **p,
+    struct ip_info *ip, enum xform_reject *why)
+{
+	if (pkt->off > pkt->cap || pkt->len > pkt->cap - pkt->off)
+		return reject(why, XFORM_REJECT_IP_LEN);
+	*p = pkt->buf + pkt->off;
+	return ip_hdr_parse(*p, pkt->len, IP_WALK_ALL, ip, why);
+}
+
 uint8_t
 ip_ecn_encap(uint8_t inner_tos, bool ecn)
 {

@@ -80,6 +80,13 @@ struct ip_info {
  */
 int	ip_hdr_parse(const uint8_t *p, size_t len, enum ip_walk,
 	    struct ip_info *info, enum xform_reject *why) MUST_CHECK;
+/*
+ * The inbound start of ESP and AH: the packet's window checked against its
+ * buffer, then its IP header parsed with every extension header walked.
+ * *p gets the packet's first byte.
+ */
+int	ip_hdr_parse_pkt(const struct xform_pkt *, const uint8_t **p,
+	    struct ip_info *, enum xform_reject *) MUST_CHECK;
 
 /* One's-complement sum of p[0..n) added to sum (not folded, not negated). */
 uint32_t ip_csum_add(uint32_t sum, const uint8_t *p, size_t n);
