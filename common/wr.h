@@ -57,4 +57,22 @@ wr_h64(struct wr *w, uint64_t v)
 	return RD_HOST_LE ? wr_le64(w, v) : wr_be64(w, v);
 }
 
+/* Big-endian stores at a known-good place (no cursor: the caller has
+ * checked the room). */
+static inline void
+wr_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+wr_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 #endif

@@ -15,22 +15,7 @@
 
 #include "ah.h"
 #include "rd.h"
-
-static int
-reject(enum xform_reject *why, enum xform_reject r)
-{
-	*why = r;
-	return xform_reject_errno(r);
-}
-
-static void
-be32_put(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#include "wr.h"
 
 /* RFC 4302 §3.3.3.1.1.2: header plus ICV, 4- (IPv4) or 8-aligned (IPv6). */
 static size_t
@@ -205,27 +190,27 @@ zero6(uint8_t *f, size_t end, enum xform_reject *why)
 		int error = 0;
 
 		if (end - off < 8)
-			return reject(why, XFORM_REJECT_IP_EXTHDR);
+			return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 		len = nh == IPPROTO_NUM_FRAGMENT ? 8 : ((size_t)e[1] + 1) * 8;
 		if (len > end - off)
-			return reject(why, XFORM_REJECT_IP_EXTHDR);
+			return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 		switch (nh) {
 		case IPPROTO_NUM_HOPOPTS:
 		case IPPROTO_NUM_DSTOPTS:
 			if (zero6_opts(e, len) != 0)
-				return reject(why, XFORM_REJECT_IP_OPTION);
+				return xform_fail(why, XFORM_REJECT_IP_OPTION);
 			break;
 		case IPPROTO_NUM_ROUTING:
 			error = routing_final(f, e, len);
 			if (error == -EPROTONOSUPPORT)
-				return reject(why, XFORM_REJECT_AH_ROUTING);
+				return xform_fail(why, XFORM_REJECT_AH_ROUTING);
 			if (error != 0)
-				return reject(why, XFORM_REJECT_IP_EXTHDR);
+				return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 			break;
 		case IPPROTO_NUM_FRAGMENT:
 			break;
 		default:
-			return reject(why, XFORM_REJECT_IP_EXTHDR);
+			return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 		}
 		nh = e[0];
 		off += len;
@@ -250,12 +235,12 @@ ah_icv(const struct xform_sa *sa, const uint8_t *p, size_t tot,
 	int error;
 
 	if (front > sizeof(f) || front > tot)
-		return reject(why, XFORM_REJECT_IP_EXTHDR);
+		return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 	memcpy(f, p, front);
 	memset(f + ah_off + AH_HDR_BYTES, 0, icv);
 	if (version == 4) {
 		if (zero4(sa, f, hlen) != 0)
-			return reject(why, XFORM_REJECT_IP_OPTION);
+			return xform_fail(why, XFORM_REJECT_IP_OPTION);
 	} else if ((error = zero6(f, ah_off, why)) != 0)
 		return error;
 	xf->mac_init(sa->auth, &ctx);
@@ -264,7 +249,7 @@ ah_icv(const struct xform_sa *sa, const uint8_t *p, size_t tot,
 	if (sa->flags & XFORM_SA_ESN) {
 		uint8_t hi[4];
 
-		be32_put(hi, seq_hi);
+		wr_put_be32(hi, seq_hi);
 		xf->mac_update(&ctx, hi, sizeof(hi));
 	}
 	xf->mac_final(&ctx, digest);
@@ -328,8 +313,8 @@ ah_encap(const struct xform_sa *sa, struct xform_pkt *pkt, uint64_t seq)
 	ah[0] = nh;
 	ah[1] = (uint8_t)(ahlen / 4 - 2);
 	ah[2] = ah[3] = 0;
-	be32_put(ah + 4, sa->spi);
-	be32_put(ah + 8, (uint32_t)seq);
+	wr_put_be32(ah + 4, sa->spi);
+	wr_put_be32(ah + 8, (uint32_t)seq);
 	memset(ah + AH_HDR_BYTES, 0, ahlen - AH_HDR_BYTES);
 	if (ah_icv(sa, start, newlen, version, hlen, l3, ahlen, xf->icv_bytes,
 	    (uint32_t)(seq >> 32), digest, &why) != 0) {
@@ -364,21 +349,21 @@ ah_parse(const struct xform_pkt *pkt, struct ah_in *in,
 	if ((error = ip_hdr_parse_pkt(pkt, &p, &in->ip, why)) != 0)
 		return error;
 	if (in->ip.proto != IPPROTO_NUM_AH)
-		return reject(why, XFORM_REJECT_IP_PROTO);
+		return xform_fail(why, XFORM_REJECT_IP_PROTO);
 	rd_init(&r, p + in->ip.l3_len, in->ip.tot_len - in->ip.l3_len);
 	if (rd_u8(&r, &in->nh) != 0 || rd_u8(&r, &plen) != 0 ||
 	    rd_be16(&r, &reserved) != 0 || rd_be32(&r, &in->spi) != 0 ||
 	    rd_be32(&r, &in->seq_lo) != 0)
-		return reject(why, XFORM_REJECT_AH_SHORT);
+		return xform_fail(why, XFORM_REJECT_AH_SHORT);
 	in->ah_off = in->ip.l3_len;
 	in->ah_len = ((size_t)plen + 2) * 4;
 	if (in->ah_len < AH_HDR_BYTES ||
 	    in->ah_len > in->ip.tot_len - in->ah_off)
-		return reject(why, XFORM_REJECT_AH_SHORT);
+		return xform_fail(why, XFORM_REJECT_AH_SHORT);
 	if (reserved != 0)
-		return reject(why, XFORM_REJECT_AH_RESERVED);
+		return xform_fail(why, XFORM_REJECT_AH_RESERVED);
 	if (in->spi == 0)
-		return reject(why, XFORM_REJECT_AH_SPI_ZERO);
+		return xform_fail(why, XFORM_REJECT_AH_SPI_ZERO);
 	return 0;
 }
 
@@ -394,25 +379,25 @@ ah_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
 
 	*why = XFORM_REJECT_NONE;
 	if (xf == NULL)
-		return reject(why, XFORM_REJECT_SA);
+		return xform_fail(why, XFORM_REJECT_SA);
 	if (in->spi != sa->spi)
-		return reject(why, XFORM_REJECT_AH_SPI);
+		return xform_fail(why, XFORM_REJECT_AH_SPI);
 	if (pkt->off > pkt->cap || pkt->len > pkt->cap - pkt->off ||
 	    in->ip.tot_len > pkt->len ||
 	    in->ah_off + in->ah_len > in->ip.tot_len)
-		return reject(why, XFORM_REJECT_IP_LEN);
+		return xform_fail(why, XFORM_REJECT_IP_LEN);
 	icv = xf->icv_bytes;
 	/* Our own layout; IPv4 also 8-aligned, as Linux accepts. */
 	if (in->ah_len != ah_bytes(icv, in->ip.version) &&
 	    !(in->ip.version == 4 && in->ah_len == ah_bytes(icv, 6)))
-		return reject(why, XFORM_REJECT_AH_LEN);
+		return xform_fail(why, XFORM_REJECT_AH_LEN);
 	p = pkt->buf + pkt->off;
 	if ((error = ah_icv(sa, p, in->ip.tot_len, in->ip.version,
 	    in->ip.hlen, in->ah_off, in->ah_len, icv, seq_hi, digest, why))
 	    != 0)
 		return error;
 	if (sodium_memcmp(digest, p + in->ah_off + AH_HDR_BYTES, icv) != 0)
-		return reject(why, XFORM_REJECT_AH_AUTH);
+		return xform_fail(why, XFORM_REJECT_AH_AUTH);
 
 	if (sa->mode == XFORM_MODE_TUNNEL) {
 		struct ip_info inner;
@@ -421,15 +406,15 @@ ah_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
 		size_t datalen = in->ip.tot_len - in->ah_off - in->ah_len;
 
 		if (in->nh != IPPROTO_NUM_IPIP && in->nh != IPPROTO_NUM_IPV6)
-			return reject(why, XFORM_REJECT_AH_NEXTHDR);
+			return xform_fail(why, XFORM_REJECT_AH_NEXTHDR);
 		if (ip_hdr_parse(data, datalen, IP_WALK_ALL, &inner, &iwhy)
 		    != 0 || (inner.version == 4) != (in->nh == IPPROTO_NUM_IPIP))
-			return reject(why, XFORM_REJECT_INNER);
+			return xform_fail(why, XFORM_REJECT_INNER);
 		if (sa->flags & XFORM_SA_ECN) {
 			int ecn = ip_ecn_decap(in->ip.tos, inner.tos);
 
 			if (ecn < 0)
-				return reject(why, XFORM_REJECT_ECN);
+				return xform_fail(why, XFORM_REJECT_ECN);
 			if ((uint8_t)ecn != (inner.tos & 3))
 				ip_tos_set(data, inner.version,
 				    (uint8_t)((inner.tos & 0xfc) | ecn));

@@ -17,29 +17,7 @@
 
 #include "esp.h"
 #include "rd.h"
-
-static int
-reject(enum xform_reject *why, enum xform_reject r)
-{
-	*why = r;
-	return xform_reject_errno(r);
-}
-
-static void
-be32_put(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-be16_put(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
+#include "wr.h"
 
 static uint64_t
 be64_get(const uint8_t *p)
@@ -112,13 +90,13 @@ esp_tailroom(const struct xform_sa *sa)
 static size_t
 aad_make(uint8_t aad[12], uint32_t spi, uint64_t seq, bool esn)
 {
-	be32_put(aad, spi);
+	wr_put_be32(aad, spi);
 	if (esn) {
-		be32_put(aad + 4, (uint32_t)(seq >> 32));
-		be32_put(aad + 8, (uint32_t)seq);
+		wr_put_be32(aad + 4, (uint32_t)(seq >> 32));
+		wr_put_be32(aad + 8, (uint32_t)seq);
 		return 12;
 	}
-	be32_put(aad + 4, (uint32_t)seq);
+	wr_put_be32(aad + 4, (uint32_t)seq);
 	return 8;
 }
 
@@ -139,7 +117,7 @@ esp_mac(const struct xform_key *auth, const uint8_t *esp, size_t n,
 	if (esn) {
 		uint8_t hi[4];
 
-		be32_put(hi, seq_hi);
+		wr_put_be32(hi, seq_hi);
 		xf->mac_update(&ctx, hi, sizeof(hi));
 	}
 	xf->mac_final(&ctx, digest);
@@ -259,10 +237,10 @@ udp_encap_fill(const struct xform_sa *sa, const struct geom *g,
 	struct ip_info oi;
 	uint16_t c;
 
-	be16_put(udp, sa->natt_sport);
-	be16_put(udp + 2, sa->natt_dport);
-	be16_put(udp + 4, (uint16_t)ulen);
-	be16_put(udp + 6, 0);	/* RFC 3948 §2.1: IPv4 sends 0 */
+	wr_put_be16(udp, sa->natt_sport);
+	wr_put_be16(udp + 2, sa->natt_dport);
+	wr_put_be16(udp + 4, (uint16_t)ulen);
+	wr_put_be16(udp + 6, 0);	/* RFC 3948 §2.1: IPv4 sends 0 */
 	if ((g->outer != 0 ? sa->tun_dst.family : g->in.version) != 6)
 		return;
 	oi = g->in;
@@ -273,7 +251,7 @@ udp_encap_fill(const struct xform_sa *sa, const struct geom *g,
 	}
 	/* IPv6 needs a real UDP checksum (RFC 8200 §8.1). */
 	c = ip_l4_csum(&oi, IPPROTO_NUM_UDP, udp, ulen);
-	be16_put(udp + 6, c == 0 ? 0xffff : c);
+	wr_put_be16(udp + 6, c == 0 ? 0xffff : c);
 }
 
 int
@@ -323,14 +301,14 @@ esp_encap(const struct xform_sa *sa, struct xform_pkt *pkt, uint64_t seq,
 	t[g.pad + 1] = g.nh;
 	ctlen = g.data + g.tfc + g.pad + ESP_TRAILER_BYTES;
 
-	be32_put(esp, sa->spi);
-	be32_put(esp + 4, (uint32_t)seq);
+	wr_put_be32(esp, sa->spi);
+	wr_put_be32(esp + 4, (uint32_t)seq);
 	if (enc->kind == XFORM_KIND_AEAD) {
 		uint8_t aad[12];
 		size_t aadlen = aad_make(aad, sa->spi, seq, esn);
 
-		be32_put(esp + 8, (uint32_t)(iv >> 32));
-		be32_put(esp + 12, (uint32_t)iv);
+		wr_put_be32(esp + 8, (uint32_t)(iv >> 32));
+		wr_put_be32(esp + 12, (uint32_t)iv);
 		enc->seal(sa->enc, iv, aad, aadlen, payload, ctlen,
 		    payload + ctlen);
 	} else {
@@ -357,14 +335,14 @@ parse_udp(struct rd *r, struct esp_in *in, enum xform_reject *why)
 
 	if (rd_be16(r, &sport) != 0 || rd_be16(r, &dport) != 0 ||
 	    rd_be16(r, &ulen) != 0 || rd_be16(r, &csum) != 0)
-		return reject(why, XFORM_REJECT_UDP_SHORT);
+		return xform_fail(why, XFORM_REJECT_UDP_SHORT);
 	if (ulen != total)
-		return reject(why, XFORM_REJECT_UDP_LEN);
+		return xform_fail(why, XFORM_REJECT_UDP_LEN);
 	if (in->ip.version == 6) {
 		/* A zero checksum is invalid on IPv6 (RFC 8200 §8.1). */
 		if (csum == 0 ||
 		    ip_l4_csum(&in->ip, IPPROTO_NUM_UDP, udp, total) != 0)
-			return reject(why, XFORM_REJECT_UDP_CSUM);
+			return xform_fail(why, XFORM_REJECT_UDP_CSUM);
 	}
 	in->natt = true;
 	in->udp_sport = sport;
@@ -377,7 +355,7 @@ parse_udp(struct rd *r, struct esp_in *in, enum xform_reject *why)
 	/* RFC 3948 §2.2: four zero octets mark IKE (non-ESP marker). */
 	if ((m = rd_peek(r, 4)) != NULL &&
 	    (m[0] | m[1] | m[2] | m[3]) == 0)
-		return reject(why, XFORM_REJECT_NATT_IKE);
+		return xform_fail(why, XFORM_REJECT_NATT_IKE);
 	return 0;
 }
 
@@ -401,12 +379,12 @@ esp_parse(const struct xform_pkt *pkt, struct esp_in *in,
 			return error;
 		off += UDP_HDR_BYTES;
 	} else if (in->ip.proto != IPPROTO_NUM_ESP)
-		return reject(why, XFORM_REJECT_IP_PROTO);
+		return xform_fail(why, XFORM_REJECT_IP_PROTO);
 	if (rd_be32(&r, &in->spi) != 0 || rd_be32(&r, &in->seq_lo) != 0)
-		return reject(why, XFORM_REJECT_ESP_SHORT);
+		return xform_fail(why, XFORM_REJECT_ESP_SHORT);
 	/* RFC 4303 §2.1: SPI 0 is reserved for local use, never sent. */
 	if (in->spi == 0)
-		return reject(why, XFORM_REJECT_ESP_SPI_ZERO);
+		return xform_fail(why, XFORM_REJECT_ESP_SPI_ZERO);
 	in->esp_off = off;
 	in->esp_len = in->ip.tot_len - off;
 	return 0;
@@ -439,7 +417,7 @@ natt_csum_fix(const struct xform_sa *sa, const struct ip_info *ip,
 		c = ip_csum_replace(c, sa->natt_oa_dst.a, ip->dst.a, alen);
 	if (nh == IPPROTO_NUM_UDP && c == 0)
 		c = 0xffff;
-	be16_put(l4 + coff, c);
+	wr_put_be16(l4 + coff, c);
 }
 
 static int
@@ -451,15 +429,15 @@ decap_tunnel(const struct xform_sa *sa, struct xform_pkt *pkt,
 	enum xform_reject iwhy;
 
 	if (nh != IPPROTO_NUM_IPIP && nh != IPPROTO_NUM_IPV6)
-		return reject(why, XFORM_REJECT_ESP_NEXTHDR);
+		return xform_fail(why, XFORM_REJECT_ESP_NEXTHDR);
 	if (ip_hdr_parse(data, datalen, IP_WALK_ALL, &inner, &iwhy) != 0 ||
 	    (inner.version == 4) != (nh == IPPROTO_NUM_IPIP))
-		return reject(why, XFORM_REJECT_INNER);
+		return xform_fail(why, XFORM_REJECT_INNER);
 	if (sa->flags & XFORM_SA_ECN) {
 		int ecn = ip_ecn_decap(in->ip.tos, inner.tos);
 
 		if (ecn < 0)
-			return reject(why, XFORM_REJECT_ECN);
+			return xform_fail(why, XFORM_REJECT_ECN);
 		if ((uint8_t)ecn != (inner.tos & 3))
 			ip_tos_set(data, inner.version,
 			    (uint8_t)((inner.tos & 0xfc) | ecn));
@@ -482,27 +460,27 @@ esp_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
 
 	*why = XFORM_REJECT_NONE;
 	if (sa_xforms(sa, &enc, &auth) != 0)
-		return reject(why, XFORM_REJECT_SA);
+		return xform_fail(why, XFORM_REJECT_SA);
 	if (in->spi != sa->spi)
-		return reject(why, XFORM_REJECT_ESP_SPI);
+		return xform_fail(why, XFORM_REJECT_ESP_SPI);
 	if (in->natt && !(sa->flags & XFORM_SA_NATT))
-		return reject(why, XFORM_REJECT_NATT_UNEXPECTED);
+		return xform_fail(why, XFORM_REJECT_NATT_UNEXPECTED);
 	if (!in->natt && (sa->flags & XFORM_SA_NATT))
-		return reject(why, XFORM_REJECT_NATT_MISSING);
+		return xform_fail(why, XFORM_REJECT_NATT_MISSING);
 	/* The source port may change (NAT rebinding): the caller's call. */
 	if (in->natt && sa->natt_dport != 0 && in->udp_dport != sa->natt_dport)
-		return reject(why, XFORM_REJECT_UDP_PORT);
+		return xform_fail(why, XFORM_REJECT_UDP_PORT);
 	if (pkt->off > pkt->cap || pkt->len > pkt->cap - pkt->off ||
 	    in->esp_off + in->esp_len > pkt->len)
-		return reject(why, XFORM_REJECT_IP_LEN);
+		return xform_fail(why, XFORM_REJECT_IP_LEN);
 	hdr = ESP_HDR_BYTES + enc->iv_bytes;
 	icvlen = icv_bytes(enc, auth);
 	if (in->esp_len < hdr + ESP_TRAILER_BYTES + icvlen)
-		return reject(why, XFORM_REJECT_ESP_SHORT);
+		return xform_fail(why, XFORM_REJECT_ESP_SHORT);
 	ctlen = in->esp_len - hdr - icvlen;
 	/* RFC 4303 §2.4: the ICV starts 4-byte aligned. */
 	if (ctlen % enc->align != 0)
-		return reject(why, XFORM_REJECT_ESP_ALIGN);
+		return xform_fail(why, XFORM_REJECT_ESP_ALIGN);
 	p = pkt->buf + pkt->off;
 	esp = p + in->esp_off;
 	payload = esp + hdr;
@@ -514,21 +492,21 @@ esp_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
 
 		if (enc->open(sa->enc, be64_get(esp + 8), aad, aadlen, payload,
 		    ctlen, icv) != 0)
-			return reject(why, XFORM_REJECT_ESP_AUTH);
+			return xform_fail(why, XFORM_REJECT_ESP_AUTH);
 	} else {
 		uint8_t digest[XFORM_DIGEST_MAX];
 
 		esp_mac(sa->auth, esp, hdr + ctlen, esn, seq_hi, digest);
 		if (sodium_memcmp(digest, icv, icvlen) != 0)
-			return reject(why, XFORM_REJECT_ESP_AUTH);
+			return xform_fail(why, XFORM_REJECT_ESP_AUTH);
 	}
 	padlen = payload[ctlen - 2];
 	nh = payload[ctlen - 1];
 	if (padlen + ESP_TRAILER_BYTES > ctlen)
-		return reject(why, XFORM_REJECT_ESP_PADLEN);
+		return xform_fail(why, XFORM_REJECT_ESP_PADLEN);
 	datalen = ctlen - ESP_TRAILER_BYTES - padlen;
 	if (!pad_ok(sa, payload + datalen, padlen))
-		return reject(why, XFORM_REJECT_ESP_PAD);
+		return xform_fail(why, XFORM_REJECT_ESP_PAD);
 	/* RFC 4303 §2.6: a dummy packet; authenticated, so count it. */
 	if (nh == IPPROTO_NUM_NONE) {
 		*why = XFORM_REJECT_ESP_DUMMY;

@@ -11,13 +11,6 @@
 #include "ip_hdr.h"
 #include "rd.h"
 
-static int
-reject(enum xform_reject *why, enum xform_reject r)
-{
-	*why = r;
-	return xform_reject_errno(r);
-}
-
 uint32_t
 ip_csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
@@ -152,18 +145,18 @@ parse4(struct rd *r, size_t len, struct ip_info *in, enum xform_reject *why)
 
 	/* The fixed header through one bounded view (20 bytes vouched). */
 	if ((h = rd_peek(r, IP4_HDR_BYTES)) == NULL)
-		return reject(why, XFORM_REJECT_IP_SHORT);
+		return xform_fail(why, XFORM_REJECT_IP_SHORT);
 	hlen = (size_t)(h[0] & 0x0f) * 4;
 	if (hlen < IP4_HDR_BYTES || hlen > len)
-		return reject(why, XFORM_REJECT_IP_HLEN);
+		return xform_fail(why, XFORM_REJECT_IP_HLEN);
 	tot = (size_t)h[2] << 8 | h[3];
 	if (tot < hlen || tot > len)
-		return reject(why, XFORM_REJECT_IP_LEN);
+		return xform_fail(why, XFORM_REJECT_IP_LEN);
 	if (ip_csum_fold(ip_csum_add(0, h, hlen)) != 0)
-		return reject(why, XFORM_REJECT_IP_CSUM);
+		return xform_fail(why, XFORM_REJECT_IP_CSUM);
 	frag = (uint16_t)(h[6] << 8 | h[7]);
 	if ((frag & 0x3fff) != 0)	/* MF or an offset */
-		return reject(why, XFORM_REJECT_IP_FRAGMENT);
+		return xform_fail(why, XFORM_REJECT_IP_FRAGMENT);
 	in->version = 4;
 	in->src.family = in->dst.family = 4;
 	/* The rest of the 16 bytes zero: callers compare whole addresses. */
@@ -199,15 +192,15 @@ ext_one(struct rd *pay, uint8_t nh, uint8_t *next, size_t *elen,
 	const uint8_t *e;
 
 	if ((e = rd_peek(pay, 2)) == NULL)
-		return reject(why, XFORM_REJECT_IP_EXTHDR);
+		return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 	*next = e[0];
 	*elen = nh == IPPROTO_NUM_FRAGMENT ? 8 : ((size_t)e[1] + 1) * 8;
 	if ((e = rd_peek(pay, *elen)) == NULL)
-		return reject(why, XFORM_REJECT_IP_EXTHDR);
+		return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 	if (nh == IPPROTO_NUM_FRAGMENT && ((e[2] << 8 | e[3]) & 0xfff9) != 0)
-		return reject(why, XFORM_REJECT_IP_FRAGMENT);
+		return xform_fail(why, XFORM_REJECT_IP_FRAGMENT);
 	if (rd_skip(pay, *elen) != 0)
-		return reject(why, XFORM_REJECT_IP_EXTHDR);
+		return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 	return 0;
 }
 
@@ -226,12 +219,12 @@ parse6(struct rd *r, size_t len, enum ip_walk walk, struct ip_info *in,
 	if (rd_be32(r, &vtcfl) != 0 || rd_be16(r, &plen) != 0 ||
 	    rd_u8(r, &nh) != 0 || rd_u8(r, &hlim) != 0 ||
 	    rd_bytes(r, in->src.a, 16) != 0 || rd_bytes(r, in->dst.a, 16) != 0)
-		return reject(why, XFORM_REJECT_IP_SHORT);
+		return xform_fail(why, XFORM_REJECT_IP_SHORT);
 	/* Payload length 0 is a jumbogram (RFC 2675): not on our links. */
 	if (plen == 0 && nh != IPPROTO_NUM_NONE)
-		return reject(why, XFORM_REJECT_IP_LEN);
+		return xform_fail(why, XFORM_REJECT_IP_LEN);
 	if ((size_t)plen + IP6_HDR_BYTES > len || rd_sub(r, plen, &pay) != 0)
-		return reject(why, XFORM_REJECT_IP_LEN);
+		return xform_fail(why, XFORM_REJECT_IP_LEN);
 	in->version = 6;
 	in->src.family = in->dst.family = 6;
 	in->tos = (uint8_t)(vtcfl >> 20);
@@ -247,7 +240,7 @@ parse6(struct rd *r, size_t len, enum ip_walk walk, struct ip_info *in,
 
 		/* RFC 8200 §4.3: hop-by-hop only first. */
 		if (nh == IPPROTO_NUM_HOPOPTS && off != IP6_HDR_BYTES)
-			return reject(why, XFORM_REJECT_IP_EXTHDR);
+			return xform_fail(why, XFORM_REJECT_IP_EXTHDR);
 		if (walk == IP_WALK_INSERT && nh == IPPROTO_NUM_DSTOPTS &&
 		    seen_rt)
 			break;
@@ -275,14 +268,14 @@ ip_hdr_parse(const uint8_t *p, size_t len, enum ip_walk walk,
 	/* Every field is written on success (no memset on the fast path). */
 	rd_init(&r, p, len);
 	if ((v = rd_peek(&r, 1)) == NULL)
-		return reject(why, XFORM_REJECT_IP_SHORT);
+		return xform_fail(why, XFORM_REJECT_IP_SHORT);
 	switch (v[0] >> 4) {
 	case 4:
 		return parse4(&r, len, info, why);
 	case 6:
 		return parse6(&r, len, walk, info, why);
 	default:
-		return reject(why, XFORM_REJECT_IP_VERSION);
+		return xform_fail(why, XFORM_REJECT_IP_VERSION);
 	}
 }
 
@@ -291,7 +284,7 @@ ip_hdr_parse_pkt(const struct xform_pkt *pkt, const uint8_t **p,
     struct ip_info *ip, enum xform_reject *why)
 {
 	if (pkt->off > pkt->cap || pkt->len > pkt->cap - pkt->off)
-		return reject(why, XFORM_REJECT_IP_LEN);
+		return xform_fail(why, XFORM_REJECT_IP_LEN);
 	*p = pkt->buf + pkt->off;
 	return ip_hdr_parse(*p, pkt->len, IP_WALK_ALL, ip, why);
 }

@@ -257,6 +257,13 @@ enum xform_reject {
 const char *xform_reject_str(enum xform_reject);
 /* The negative errno a rejection maps to (0 for NONE and silent drops). */
 int	xform_reject_errno(enum xform_reject);
+/* Record why a packet is dropped; returns its negative errno. */
+static inline int
+xform_fail(enum xform_reject *why, enum xform_reject r)
+{
+	*why = r;
+	return xform_reject_errno(r);
+}
 /* True for the reasons that are not errors (keepalive, dummy packet). */
 bool	xform_reject_silent(enum xform_reject);
 

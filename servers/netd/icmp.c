@@ -49,13 +49,6 @@ is_error(const struct pkt_info *pi)
 	}
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* IPv6 header, ICMPv6 "packet too big" for mtu, q bytes of orig. */
 static int
 write_too_big6(uint8_t *out, size_t cap, const uint8_t *orig,
@@ -78,7 +71,7 @@ write_too_big6(uint8_t *out, size_t cap, const uint8_t *orig,
 	sum = pkt_csum_add(0, out + 8, 32);
 	sum += (uint32_t)(8 + q) + IPPROTO_ICMPV6;
 	sum = pkt_csum_add(sum, out + 40, 8 + q);
-	put16(out + 42, (uint16_t)~pkt_csum_fold(sum));
+	wr_put_be16(out + 42, (uint16_t)~pkt_csum_fold(sum));
 	return 0;
 }
 
@@ -101,9 +94,9 @@ write_too_big4(uint8_t *out, size_t cap, const uint8_t *orig,
 	    wr_be16(&w, (uint16_t)mtu) != 0 ||
 	    wr_bytes(&w, orig, q) != 0)
 		return -EMSGSIZE;
-	put16(out + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, out,
+	wr_put_be16(out + 10, (uint16_t)~pkt_csum_fold(pkt_csum_add(0, out,
 	    20)));
-	put16(out + 22, (uint16_t)~pkt_csum_fold(pkt_csum_add(0,
+	wr_put_be16(out + 22, (uint16_t)~pkt_csum_fold(pkt_csum_add(0,
 	    out + 20, 8 + q)));
 	return 0;
 }
