@@ -249,22 +249,44 @@ struct sa_alg_rule {
 static const struct sa_alg_rule sa_auth_algs[] = {
 	{ 5, 32, false },	/* SADB_X_AALG_SHA2_256HMAC */
 	{ 7, 64, false },	/* SADB_X_AALG_SHA2_512HMAC */
+	/* With OpenSSL in ipsecd (docs/notes-openssl.md): */
+	{ 3, 20, false },	/* SADB_AALG_SHA1HMAC */
+	{ 6, 48, false },	/* SADB_X_AALG_SHA2_384HMAC */
+	{ 9, 16, false },	/* SADB_X_AALG_AES_XCBC_MAC */
 };
 static const struct sa_alg_rule sa_enc_algs[] = {
 	{ 11, 0, false },	/* SADB_EALG_NULL */
 	{ 20, 36, true },	/* SADB_X_EALG_AES_GCM_ICV16: 32 + 4 salt */
 	{ 25, 36, true },	/* PARAPET_SADB_X_EALG_CHACHA20POLY1305 */
+	/* With OpenSSL in ipsecd: one number, several key sizes. */
+	{ 20, 20, true },	/* AES-128-GCM-16 + 4 salt */
+	{ 20, 28, true },	/* AES-192-GCM-16 + 4 salt */
+	{ 23, 20, true },	/* SADB_X_EALG_NULL_AES_GMAC + 4 salt */
+	{ 23, 28, true },
+	{ 23, 36, true },
+	{ 12, 16, false },	/* SADB_X_EALG_AESCBC */
+	{ 12, 24, false },
+	{ 12, 32, false },
+	{ 13, 20, false },	/* SADB_X_EALG_AESCTR + 4 nonce */
+	{ 13, 28, false },
+	{ 13, 36, false },
 };
 
+/* The rule for id with a key of len bytes, else the first for id. */
 static const struct sa_alg_rule *
-sa_alg_find(const struct sa_alg_rule *t, size_t n, uint32_t id)
+sa_alg_find(const struct sa_alg_rule *t, size_t n, uint32_t id, size_t len)
 {
+	const struct sa_alg_rule *first = NULL;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (t[i].id == id)
-			return &t[i];
-	return NULL;
+		if (t[i].id == id) {
+			if (t[i].key_bytes == len)
+				return &t[i];
+			if (first == NULL)
+				first = &t[i];
+		}
+	return first;
 }
 
 /* An address: family and length agree; absent (UNSPEC, empty) if opt. */
@@ -305,16 +327,17 @@ sa_algs_valid(const Parapet__Sa *s, bool keys)
 	const struct sa_alg_rule *aa = NULL, *ea = NULL;
 
 	if (s->auth_alg != 0 && (aa = sa_alg_find(sa_auth_algs,
-	    nitems(sa_auth_algs), s->auth_alg)) == NULL)
+	    nitems(sa_auth_algs), s->auth_alg, s->auth_key.len)) == NULL)
 		return -EINVAL;
 	if (s->proto == PARAPET__SA_PROTO__SA_PROTO_AH) {
 		if (aa == NULL || s->enc_alg != 0 || s->enc_key.len != 0)
 			return -EINVAL;
 	} else {
 		if ((ea = sa_alg_find(sa_enc_algs, nitems(sa_enc_algs),
-		    s->enc_alg)) == NULL)
+		    s->enc_alg, s->enc_key.len)) == NULL)
 			return -EINVAL;
-		if (ea->aead ? aa != NULL : (ea->key_bytes == 0 && aa == NULL))
+		/* ESP without integrity is not offered (ipsecd, RFC 8221). */
+		if (ea->aead ? aa != NULL : aa == NULL)
 			return -EINVAL;
 	}
 	if (!keys)
@@ -380,6 +403,22 @@ sa_change_event_valid(const ProtobufCMessage *msg)
 	default:
 		return -EINVAL;
 	}
+}
+
+static int
+sa_change_batch_event_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SaChangeBatchEvent *m =
+	    BODY(Parapet__SaChangeBatchEvent, msg);
+	size_t i;
+
+	if (m->n_events < 1 || m->n_events > BUS_SA_CHANGE_BATCH_MAX)
+		return -EINVAL;
+	for (i = 0; i < m->n_events; i++)
+		if (m->events[i] == NULL ||
+		    sa_change_event_valid(&m->events[i]->base) != 0)
+			return -EINVAL;
+	return 0;
 }
 
 static int
@@ -759,6 +798,76 @@ sysctl_change_event_valid(const ProtobufCMessage *msg)
 	return sysctl_name_ok(m->name, false) ? 0 : -EINVAL;
 }
 
+/* policyd.proto: per-socket policy (docs/notes-sockpol.md). */
+
+#define SOCKPOL_SNAP_MAX	1024	/* policies in one snapshot */
+
+static bool
+sock_addr_ok(uint32_t family, const ProtobufCBinaryData *a)
+{
+	return addr_ok(family, a, 0);
+}
+
+static int
+sock_policy_valid(const Parapet__SockPolicy *p)
+{
+	size_t i;
+
+	if (p == NULL || p->id == 0)
+		return -EINVAL;
+	/* Linux's socket policy ids: XFRM_POLICY_MAX + dir - 1. */
+	if ((p->dir != 1 && p->dir != 2) || (p->id & 7) != 3 + p->dir - 1)
+		return -EINVAL;
+	if (p->type > 4 || p->proto > 255 || p->lport > 65535 ||
+	    p->rport > 65535)
+		return -EINVAL;
+	/* flags: 1 (v4-mapped) on IPv6 only. */
+	if (p->flags > 1 || (p->flags != 0 && p->family != AF_INET6))
+		return -EINVAL;
+	if (!sock_addr_ok(p->family, &p->laddr) ||
+	    !sock_addr_ok(p->family, &p->raddr))
+		return -EINVAL;
+	if (p->n_reqs > SPD_REQS_MAX || (p->n_reqs != 0 && p->reqs == NULL) ||
+	    (p->type == 2) != (p->n_reqs != 0))
+		return -EINVAL;
+	for (i = 0; i < p->n_reqs; i++)
+		if (spd_ipsec_request_valid(p->reqs[i], p->family) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int
+sockpol_snapshot_reply_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SockpolSnapshotReply *m =
+	    BODY(Parapet__SockpolSnapshotReply, msg);
+	size_t i;
+
+	if (m->n_policies > SOCKPOL_SNAP_MAX ||
+	    (m->n_policies != 0 && m->policies == NULL))
+		return -EINVAL;
+	for (i = 0; i < m->n_policies; i++)
+		if (sock_policy_valid(m->policies[i]) != 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int
+sockpol_change_event_valid(const ProtobufCMessage *msg)
+{
+	const Parapet__SockpolChangeEvent *m =
+	    BODY(Parapet__SockpolChangeEvent, msg);
+
+	switch (m->op) {
+	case PARAPET__SOCKPOL_OP__SOCKPOL_OP_SET:
+		return sock_policy_valid(m->policy);
+	case PARAPET__SOCKPOL_OP__SOCKPOL_OP_DELETE:
+		return m->policy == NULL && m->id != 0 ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* ---- ipsecd.proto validators ---- */
 
 /* ---- the table ---- */
@@ -825,6 +934,8 @@ static const struct bus_msgtype msgtypes[] = {
 	    acquire_reply_valid, REP, 0),
 	ROW(ACQUIRE_DONE_EVENT, "AcquireDoneEvent", acquire_done_event,
 	    acquire_done_event_valid, EVT, 0),
+	ROW(SA_CHANGE_BATCH_EVENT, "SaChangeBatchEvent",
+	    sa_change_batch_event, sa_change_batch_event_valid, EVT, 0),
 	/* policyd.proto (200-299) */
 	ROW(SPD_PFKEY_REQUEST, "SpdPfkeyRequest", spd_pfkey_request,
 	    spd_pfkey_request_valid, REQ, T(SPD_PFKEY_REPLY)),
@@ -850,6 +961,12 @@ static const struct bus_msgtype msgtypes[] = {
 	    sysctl_set_reply_valid, REP, 0),
 	ROW(SYSCTL_CHANGE_EVENT, "SysctlChangeEvent", sysctl_change_event,
 	    sysctl_change_event_valid, EVT, 0),
+	ROW(SOCKPOL_SNAPSHOT_REQUEST, "SockpolSnapshotRequest",
+	    sockpol_snapshot_request, NULL, REQ, T(SOCKPOL_SNAPSHOT_REPLY)),
+	ROW(SOCKPOL_SNAPSHOT_REPLY, "SockpolSnapshotReply",
+	    sockpol_snapshot_reply, sockpol_snapshot_reply_valid, REP, 0),
+	ROW(SOCKPOL_CHANGE_EVENT, "SockpolChangeEvent", sockpol_change_event,
+	    sockpol_change_event_valid, EVT, 0),
 	/* ipsecd.proto (300-399) */
 };
 /* tests/unit/common/test_frame.c checks that every MsgType has a row. */

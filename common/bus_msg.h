@@ -48,6 +48,7 @@ struct bus_msgtype {
 #define BUS_SA_SYNC_MAX		256	/* SAs in one SaSyncReply */
 #define BUS_SA_USAGE_MAX	1024	/* entries in one SaUsageRequest */
 #define BUS_SA_REPLAY_MAX	4096	/* Sa.replay_window, packets */
+#define BUS_SA_CHANGE_BATCH_MAX	256	/* events in a SaChangeBatchEvent */
 
 /* NULL if the type is unknown. */
 const struct bus_msgtype *bus_msgtype_get(uint32_t type);

@@ -340,6 +340,57 @@ samples_sysctl(struct samples *s)
 	s->sysctl_change.value = 2;
 }
 
+static void
+samples_sockpol(struct samples *s)
+{
+	parapet__sock_policy__init(&s->sock_pol);
+	s->sock_pol.id = 12;	/* out: 12 & 7 == 3 + 2 - 1 */
+	s->sock_pol.dir = 2;
+	s->sock_pol.type = 2;
+	s->sock_pol.family = 2;
+	s->sock_pol.proto = 17;
+	s->sock_pol.laddr.data = mutb(ip_a);
+	s->sock_pol.laddr.len = 4;
+	s->sock_pol.lport = 4000;
+	s->sock_pol.raddr.data = mutb(ip_b);
+	s->sock_pol.raddr.len = 4;
+	s->sock_pol.rport = 53;
+	s->sock_pol.n_reqs = 1;
+	s->sock_pol.reqs = s->spd_reqp;
+	s->sock_pol.pid = 42;
+	s->sock_polp[0] = &s->sock_pol;
+	parapet__sockpol_snapshot_request__init(&s->sockpol_snap_rq);
+	parapet__sockpol_snapshot_reply__init(&s->sockpol_snap_rp);
+	s->sockpol_snap_rp.epoch = 5;
+	s->sockpol_snap_rp.gen = 3;
+	s->sockpol_snap_rp.n_policies = 1;
+	s->sockpol_snap_rp.policies = s->sock_polp;
+	parapet__sockpol_change_event__init(&s->sockpol_change);
+	s->sockpol_change.epoch = 5;
+	s->sockpol_change.gen = 4;
+	s->sockpol_change.prev_gen = 3;
+	s->sockpol_change.op = PARAPET__SOCKPOL_OP__SOCKPOL_OP_SET;
+	s->sockpol_change.policy = &s->sock_pol;
+}
+
+/* SaChangeBatchEvent: the INSTALL of samples_keyd() and a DELETE. */
+static void
+samples_keyd_batch(struct samples *s)
+{
+	s->sa_nokeys = s->sa;
+	s->sa_nokeys.enc_key.data = NULL;
+	s->sa_nokeys.enc_key.len = 0;
+	parapet__sa_change_event__init(&s->sa_change_del);
+	s->sa_change_del.change = PARAPET__SA_CHANGE__SA_CHANGE_DELETE;
+	s->sa_change_del.reason = PARAPET__SA_DELETE_REASON__SA_DELETE_FLUSH;
+	s->sa_change_del.sa = &s->sa_nokeys;
+	s->sa_changep[0] = &s->sa_change;
+	s->sa_changep[1] = &s->sa_change_del;
+	parapet__sa_change_batch_event__init(&s->sa_change_batch);
+	s->sa_change_batch.n_events = 2;
+	s->sa_change_batch.events = s->sa_changep;
+}
+
 void
 samples_init(void)
 {
@@ -348,9 +399,11 @@ samples_init(void)
 	samples_regions(&sm);
 	samples_supervisor(&sm);
 	samples_keyd(&sm);
+	samples_keyd_batch(&sm);
 	samples_spd_pfkey(&sm);
 	samples_spd_policy(&sm);
 	samples_sysctl(&sm);
+	samples_sockpol(&sm);
 }
 
 /* The sample body for a type; NULL for ERROR_REPLY. */
@@ -387,6 +440,7 @@ sample(uint32_t type)
 	case T(ACQUIRE_REQUEST):	return &s->acq_rq.base;
 	case T(ACQUIRE_REPLY):		return &s->acq_rp.base;
 	case T(ACQUIRE_DONE_EVENT):	return &s->acq_done.base;
+	case T(SA_CHANGE_BATCH_EVENT): return &s->sa_change_batch.base;
 	case T(SPD_PFKEY_REQUEST):	return &s->spd_pfkey_rq.base;
 	case T(SPD_PFKEY_REPLY):	return &s->spd_pfkey_rp.base;
 	case T(SPD_DUMP_REQUEST):	return &s->spd_dump_rq.base;
@@ -399,6 +453,9 @@ sample(uint32_t type)
 	case T(SYSCTL_SET_REQUEST):	return &s->sysctl_set_rq.base;
 	case T(SYSCTL_SET_REPLY):	return &s->sysctl_set_rp.base;
 	case T(SYSCTL_CHANGE_EVENT):	return &s->sysctl_change.base;
+	case T(SOCKPOL_SNAPSHOT_REQUEST): return &s->sockpol_snap_rq.base;
+	case T(SOCKPOL_SNAPSHOT_REPLY):	return &s->sockpol_snap_rp.base;
+	case T(SOCKPOL_CHANGE_EVENT):	return &s->sockpol_change.base;
 	default:
 		fail_msg("no sample for type %u", type);
 		return NULL;

@@ -48,6 +48,10 @@ struct samples {
 	Parapet__Sa			*sap[1];
 	Parapet__SaLimits		sa_hard;
 	Parapet__SaChangeEvent		sa_change;
+	Parapet__Sa			sa_nokeys;	/* keydperf */
+	Parapet__SaChangeEvent		sa_change_del;
+	Parapet__SaChangeEvent		*sa_changep[2];
+	Parapet__SaChangeBatchEvent	sa_change_batch;
 	Parapet__SaSyncRequest		sa_sync_rq;
 	Parapet__SaSyncReply		sa_sync_rp;
 	Parapet__SaUsage		sa_usage;
@@ -81,6 +85,12 @@ struct samples {
 	Parapet__SysctlSetRequest	sysctl_set_rq;
 	Parapet__SysctlSetReply		sysctl_set_rp;
 	Parapet__SysctlChangeEvent	sysctl_change;
+	/* policyd.proto: per-socket policy */
+	Parapet__SockPolicy		sock_pol;
+	Parapet__SockPolicy		*sock_polp[1];
+	Parapet__SockpolSnapshotRequest	sockpol_snap_rq;
+	Parapet__SockpolSnapshotReply	sockpol_snap_rp;
+	Parapet__SockpolChangeEvent	sockpol_change;
 };
 
 extern struct samples sm;
