@@ -5,6 +5,8 @@
  *     status          every server: pid, state, restarts, uptime, regions
  *     ping NAME       PingRequest to a server (or "supervisor")
  *     counters NAME   its counters, one "name value" per line
+ *     crypto NAME     ipsecd's crypto backend per algorithm and why
+ *                     (its crypto.* counters as a table)
  *     regions NAME    the regions a server attached (inode, uuid, digest)
  *     shutdown        stop parapetd and every server
  *     sysctl NAME | NAME=VALUE | -a
@@ -217,6 +219,62 @@ print_counters(struct ctl *c, const struct bus_msg *m)
 		    (unsigned long long)r->counters[i]->value);
 }
 
+/*
+ * ipsecd's crypto counters (crypto.<alg>.<backend>.<why> = MB/s or 1,
+ * crypto.<alg>.<other>.slower = MB/s) as a table: which backend serves
+ * each algorithm and why (docs/notes-openssl.md).
+ */
+/* The index of crypto.<alg>.<other>.slower, or n_counters. */
+static size_t
+crypto_other(const Parapet__CountersReply *r, const char *alg, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_counters; i++) {
+		const char *nm = r->counters[i]->name;
+
+		if (strncmp(nm, "crypto.", 7) == 0 &&
+		    strncmp(nm + 7, alg, n) == 0 && nm[7 + n] == '.' &&
+		    strstr(nm + 8 + n, ".slower") != NULL)
+			break;
+	}
+	return i;
+}
+
+static void
+print_crypto(struct ctl *c, const struct bus_msg *m)
+{
+	const Parapet__CountersReply *r =
+	    (const Parapet__CountersReply *)(const void *)m->body;
+	size_t i, j;
+
+	(void)c;
+	printf("%-18s %-8s %-12s %s\n", "algorithm", "backend", "why",
+	    "MB/s (other)");
+	for (i = 0; i < r->n_counters; i++) {
+		const char *nm = r->counters[i]->name, *be, *why, *o;
+		size_t na;
+
+		if (strncmp(nm, "crypto.", 7) != 0 ||
+		    (be = strchr(nm + 7, '.')) == NULL ||
+		    (why = strchr(be + 1, '.')) == NULL ||
+		    strcmp(why, ".slower") == 0)
+			continue;
+		na = (size_t)(be - nm - 7);
+		printf("%-18.*s %-8.*s %-12s", (int)na, nm + 7,
+		    (int)(why - be - 1), be + 1, why + 1);
+		if (strcmp(why + 1, "faster") == 0)
+			printf(" %llu", (unsigned long long)
+			    r->counters[i]->value);
+		if ((j = crypto_other(r, nm + 7, na)) < r->n_counters) {
+			o = r->counters[j]->name + 8 + na;
+			printf(" (%.*s %llu)", (int)strcspn(o, "."), o,
+			    (unsigned long long)r->counters[j]->value);
+		}
+		printf("\n");
+	}
+}
+
 static void
 print_regions(struct ctl *c, const struct bus_msg *m)
 {
@@ -263,6 +321,8 @@ static const struct command commands[] = {
 	{ "ping", true, PARAPET__MSG_TYPE__MSG_PING_REQUEST, print_ping },
 	{ "counters", true, PARAPET__MSG_TYPE__MSG_COUNTERS_REQUEST,
 	  print_counters },
+	{ "crypto", true, PARAPET__MSG_TYPE__MSG_COUNTERS_REQUEST,
+	  print_crypto },
 	{ "regions", true, PARAPET__MSG_TYPE__MSG_REGION_INFO_REQUEST,
 	  print_regions },
 	{ "shutdown", false, PARAPET__MSG_TYPE__MSG_SHUTDOWN_REQUEST,
@@ -446,6 +506,7 @@ usage(void)
 	fprintf(stderr, "usage: parapetctl [-r RUNDIR | -s BUS_SOCKET] "
 	    "[-t TIMEOUT_MS] COMMAND\n"
 	    "  status | ping NAME | counters NAME | regions NAME | shutdown\n"
+	    "  crypto ipsecd\n"
 	    "  sysctl NAME | sysctl NAME=VALUE | sysctl -a\n"
 	    "exit: 0 ok, 1 failed, 2 usage, 3 no bus, 4 timeout, "
 	    "5 not all servers ready\n");

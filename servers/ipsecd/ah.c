@@ -252,9 +252,10 @@ ah_icv(const struct xform_sa *sa, const uint8_t *p, size_t tot,
 		wr_put_be32(hi, seq_hi);
 		xf->mac_update(&ctx, hi, sizeof(hi));
 	}
-	xf->mac_final(&ctx, digest);
+	error = xf->mac_final(&ctx, digest);
 	sodium_memzero(f, front);
-	return 0;
+	/* A backend failure: nothing to compare with, reject. */
+	return error != 0 ? xform_fail(why, XFORM_REJECT_AH_AUTH) : 0;
 }
 
 int

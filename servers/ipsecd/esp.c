@@ -19,17 +19,6 @@
 #include "rd.h"
 #include "wr.h"
 
-static uint64_t
-be64_get(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* The SA's transforms: an AEAD alone, or a cipher (NULL) with an ICV. */
 static int
 sa_xforms(const struct xform_sa *sa, const struct xform **enc,
@@ -105,7 +94,7 @@ aad_make(uint8_t aad[12], uint32_t spi, uint64_t seq, bool esn)
  * ciphertext, then the high 32 sequence bits with ESN (RFC 4303 §2.2.1,
  * implicitly appended, never sent).
  */
-static void
+static int
 esp_mac(const struct xform_key *auth, const uint8_t *esp, size_t n,
     bool esn, uint32_t seq_hi, uint8_t digest[XFORM_DIGEST_MAX])
 {
@@ -120,7 +109,7 @@ esp_mac(const struct xform_key *auth, const uint8_t *esp, size_t n,
 		wr_put_be32(hi, seq_hi);
 		xf->mac_update(&ctx, hi, sizeof(hi));
 	}
-	xf->mac_final(&ctx, digest);
+	return xf->mac_final(&ctx, digest);
 }
 
 static void
@@ -254,6 +243,34 @@ udp_encap_fill(const struct xform_sa *sa, const struct geom *g,
 	wr_put_be16(udp + 6, c == 0 ? 0xffff : c);
 }
 
+/*
+ * Cipher (NULL, AES-CBC, AES-CTR) and integrity, outbound: the IV from
+ * the counter value ctr (CBC: encrypted, so unpredictable), encryption
+ * in place, then the ICV over header, IV and ciphertext (RFC 4303 §3.3.2:
+ * encrypt, then authenticate).
+ */
+static int
+cipher_mac(const struct xform_sa *sa, const struct xform *enc, uint8_t *esp,
+    size_t hdr, size_t ctlen, uint64_t seq, uint64_t ctr)
+{
+	uint8_t digest[XFORM_DIGEST_MAX];
+	uint8_t *iv = esp + ESP_HDR_BYTES;
+	int error;
+
+	if (enc->iv_bytes != 0) {
+		if ((error = enc->iv_make(sa->enc, sa->spi, ctr, iv)) != 0 ||
+		    (error = enc->encrypt(sa->enc, iv, esp + hdr, ctlen)) != 0)
+			return error;
+	}
+	if ((error = esp_mac(sa->auth, esp, hdr + ctlen,
+	    (sa->flags & XFORM_SA_ESN) != 0, (uint32_t)(seq >> 32),
+	    digest)) != 0)
+		return error;
+	memcpy(esp + hdr + ctlen, digest,
+	    xform_key_xform(sa->auth)->icv_bytes);
+	return 0;
+}
+
 int
 esp_encap(const struct xform_sa *sa, struct xform_pkt *pkt, uint64_t seq,
     uint64_t iv)
@@ -309,14 +326,14 @@ esp_encap(const struct xform_sa *sa, struct xform_pkt *pkt, uint64_t seq,
 
 		wr_put_be32(esp + 8, (uint32_t)(iv >> 32));
 		wr_put_be32(esp + 12, (uint32_t)iv);
-		enc->seal(sa->enc, iv, aad, aadlen, payload, ctlen,
+		error = enc->seal(sa->enc, iv, aad, aadlen, payload, ctlen,
 		    payload + ctlen);
-	} else {
-		uint8_t digest[XFORM_DIGEST_MAX];
-
-		esp_mac(sa->auth, esp, g.hdr + ctlen, esn,
-		    (uint32_t)(seq >> 32), digest);
-		memcpy(payload + ctlen, digest, g.icv);
+	} else
+		error = cipher_mac(sa, enc, esp, g.hdr, ctlen, seq, iv);
+	if (error != 0) {
+		/* A backend failure (never seen): no packet, keep it so. */
+		memset(esp, 0, g.hdr + ctlen + g.icv);
+		return -EIO;
 	}
 	if (g.udp != 0)
 		udp_encap_fill(sa, &g, start + l3new, g.newlen - l3new);
@@ -448,14 +465,43 @@ decap_tunnel(const struct xform_sa *sa, struct xform_pkt *pkt,
 	return 0;
 }
 
+/*
+ * Authenticate and decrypt ciphertext esp[hdr .. hdr+ctlen) in place,
+ * its ICV (icvlen bytes) behind it, for the 64-bit sequence number seq:
+ * the AEAD's open, or (RFC 4303 §3.4.4) the ICV checked first, then the
+ * cipher. 0, or -EBADMSG.
+ */
+static int
+esp_open(const struct xform_sa *sa, const struct xform *enc, uint8_t *esp,
+    size_t ctlen, size_t icvlen, uint64_t seq)
+{
+	uint8_t *iv = esp + ESP_HDR_BYTES, *payload = iv + enc->iv_bytes;
+	bool esn = (sa->flags & XFORM_SA_ESN) != 0;
+	uint8_t digest[XFORM_DIGEST_MAX], aad[12];
+	size_t aadlen;
+
+	if (enc->kind == XFORM_KIND_AEAD) {
+		aadlen = aad_make(aad, sa->spi, seq, esn);
+		return enc->open(sa->enc, xform_be64_get(iv), aad, aadlen,
+		    payload, ctlen, payload + ctlen) != 0 ? -EBADMSG : 0;
+	}
+	if (esp_mac(sa->auth, esp, (size_t)(payload - esp) + ctlen, esn,
+	    (uint32_t)(seq >> 32), digest) != 0 ||
+	    sodium_memcmp(digest, payload + ctlen, icvlen) != 0)
+		return -EBADMSG;
+	if (enc->iv_bytes != 0 && enc->decrypt(sa->enc, iv, payload,
+	    ctlen) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
 int
 esp_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
     const struct esp_in *in, uint32_t seq_hi, enum xform_reject *why)
 {
 	const struct xform *enc, *auth;
-	uint8_t *p, *esp, *payload, *icv, *start;
+	uint8_t *p, *esp, *payload, *start;
 	size_t hdr, icvlen, ctlen, padlen, datalen, shift, newlen;
-	bool esn = (sa->flags & XFORM_SA_ESN) != 0;
 	uint8_t nh;
 
 	*why = XFORM_REJECT_NONE;
@@ -484,22 +530,9 @@ esp_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
 	p = pkt->buf + pkt->off;
 	esp = p + in->esp_off;
 	payload = esp + hdr;
-	icv = payload + ctlen;
-	if (enc->kind == XFORM_KIND_AEAD) {
-		uint8_t aad[12];
-		uint64_t seq = (uint64_t)seq_hi << 32 | in->seq_lo;
-		size_t aadlen = aad_make(aad, sa->spi, seq, esn);
-
-		if (enc->open(sa->enc, be64_get(esp + 8), aad, aadlen, payload,
-		    ctlen, icv) != 0)
-			return xform_fail(why, XFORM_REJECT_ESP_AUTH);
-	} else {
-		uint8_t digest[XFORM_DIGEST_MAX];
-
-		esp_mac(sa->auth, esp, hdr + ctlen, esn, seq_hi, digest);
-		if (sodium_memcmp(digest, icv, icvlen) != 0)
-			return xform_fail(why, XFORM_REJECT_ESP_AUTH);
-	}
+	if (esp_open(sa, enc, esp, ctlen, icvlen,
+	    (uint64_t)seq_hi << 32 | in->seq_lo) != 0)
+		return xform_fail(why, XFORM_REJECT_ESP_AUTH);
 	padlen = payload[ctlen - 2];
 	nh = payload[ctlen - 1];
 	if (padlen + ESP_TRAILER_BYTES > ctlen)

@@ -69,10 +69,14 @@ int	esp_decap(const struct xform_sa *, struct xform_pkt *,
 
 /*
  * Protect the IP packet in pkt with sequence number seq (its low 32 bits
- * on the wire; without ESN seq must be below 2^32) and, for AEADs, IV iv.
- * -EINVAL: the packet's IP header is invalid, or the SA is unusable;
- * -ERANGE: seq too large; -EMSGSIZE: not enough head/tailroom or the
- * result exceeds 65535 bytes. On error the packet is unchanged.
+ * on the wire; without ESN seq must be below 2^32) and IV iv: the AEAD's
+ * and AES-CTR's 64-bit IV as is, AES-CBC's 16-byte IV made from it
+ * (encrypted under the key with the SPI, so unpredictable); unique per
+ * key either way (the caller's counter). -EINVAL: the packet's IP header
+ * is invalid, or the SA is unusable; -ERANGE: seq too large; -EMSGSIZE:
+ * not enough head/tailroom or the result exceeds 65535 bytes. On those
+ * errors the packet is unchanged. -EIO: the crypto backend failed (never
+ * seen; the packet is lost).
  */
 int	esp_encap(const struct xform_sa *, struct xform_pkt *, uint64_t seq,
 	    uint64_t iv) MUST_CHECK;

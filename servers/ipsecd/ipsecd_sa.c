@@ -138,10 +138,12 @@ key_get(bool encryption, uint32_t alg, const ProtobufCBinaryData *k,
 	int error;
 
 	*out = NULL;
-	if (alg > UINT16_MAX ||
-	    (xf = xform_by_sadb(encryption, (unsigned)alg)) == NULL)
+	if (alg > UINT16_MAX || xform_by_sadb(encryption, (unsigned)alg) ==
+	    NULL)
 		return IPSECD_SA_ALG;
-	if (k->len != xf->key_bytes)
+	/* One number, several key sizes (AES-GCM/CBC/CTR/GMAC). */
+	if ((xf = xform_by_sadb_key(encryption, (unsigned)alg, k->len)) ==
+	    NULL)
 		return IPSECD_SA_KEY;
 	if ((error = xform_key_new(xf->alg, k->data, k->len, out)) != 0)
 		return error == -ENOMEM ? IPSECD_SA_NOMEM : error == -EINVAL ?

@@ -1,6 +1,8 @@
 /*
- * xform.c - the table of transforms (libsodium backend), per-SA keys and
- * the names of the inbound rejections.
+ * xform.c - the table of transforms: which backend's row serves each
+ * algorithm, lookups by name and PF_KEY number, per-SA keys, and the
+ * names of the inbound rejections. The rows themselves live in the
+ * backends (crypto_sodium.c, crypto_openssl.c).
  *
  * Nothing here sees a packet's structure: esp.c and ah.c call the rows'
  * functions on byte ranges they have already bounded. Keys live in
@@ -8,298 +10,219 @@
  * before return.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
-#include "xform.h"
+#include "xform_impl.h"
 
 /*
- * The prepared key. Its size is a multiple of its alignment so that
- * sodium_malloc (which places the end of the block at a guard page)
- * returns a 16-byte aligned start, as the AES-GCM state requires.
+ * The selection: which backend serves each algorithm, and which backends
+ * failed an algorithm's self-test. Written at start-up only (xform_init,
+ * xform_select_set, xform_backend_disable), before any key exists; read
+ * by xform_get(). The one piece of process state of this core, as
+ * libsodium's and libcrypto's own CPU dispatch are theirs.
  */
-struct xform_key {
-	union {
-		crypto_aead_aes256gcm_state	gcm;
-		uint8_t				chacha[32];
-		crypto_auth_hmacsha256_state	h256;
-		crypto_auth_hmacsha512_state	h512;
-	} u;
-	const struct xform	*xf;
-	uint8_t			 salt[XFORM_SALT_BYTES];
-} __attribute__((aligned(64)));
+static struct {
+	uint8_t	chosen;		/* enum xform_backend */
+	uint8_t	disabled;	/* bit per backend */
+} sel[XFORM_ALG_COUNT];
 
-_Static_assert(sizeof(struct xform_key) % 64 == 0, "xform_key size");
-
-static void
-nonce_make(uint8_t nonce[12], const struct xform_key *k, uint64_t iv)
-{
-	int i;
-
-	memcpy(nonce, k->salt, XFORM_SALT_BYTES);
-	for (i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(iv >> (56 - 8 * i));
-}
-
-/* AES-256-GCM-16 (RFC 4106). */
-
-static bool
-gcm_available(void)
-{
-	return crypto_aead_aes256gcm_is_available() != 0;
-}
-
-static int
-gcm_key_init(struct xform_key *k, const uint8_t *key, size_t len)
-{
-	if (len != crypto_aead_aes256gcm_KEYBYTES + XFORM_SALT_BYTES)
-		return -EINVAL;
-	if (crypto_aead_aes256gcm_beforenm(&k->u.gcm, key) != 0)
-		return -ENOENT;
-	memcpy(k->salt, key + crypto_aead_aes256gcm_KEYBYTES,
-	    XFORM_SALT_BYTES);
-	return 0;
-}
-
-static void
-gcm_seal(const struct xform_key *k, uint64_t iv, const uint8_t *aad,
-    size_t aadlen, uint8_t *buf, size_t len, uint8_t *icv)
-{
-	uint8_t nonce[12];
-
-	nonce_make(nonce, k, iv);
-	(void)crypto_aead_aes256gcm_encrypt_detached_afternm(buf, icv, NULL,
-	    buf, len, aad, aadlen, NULL, nonce, &k->u.gcm);
-}
-
-static int
-gcm_open(const struct xform_key *k, uint64_t iv, const uint8_t *aad,
-    size_t aadlen, uint8_t *buf, size_t len, const uint8_t *icv)
-{
-	uint8_t nonce[12];
-
-	nonce_make(nonce, k, iv);
-	if (crypto_aead_aes256gcm_decrypt_detached_afternm(buf, NULL, buf,
-	    len, icv, aad, aadlen, nonce, &k->u.gcm) != 0)
-		return -EBADMSG;
-	return 0;
-}
-
-/* ChaCha20-Poly1305 (RFC 7634: RFC 8439 AEAD, nonce salt || IV). */
-
-static bool
-always(void)
-{
-	return true;
-}
-
-static int
-chacha_key_init(struct xform_key *k, const uint8_t *key, size_t len)
-{
-	if (len != crypto_aead_chacha20poly1305_ietf_KEYBYTES +
-	    XFORM_SALT_BYTES)
-		return -EINVAL;
-	memcpy(k->u.chacha, key, crypto_aead_chacha20poly1305_ietf_KEYBYTES);
-	memcpy(k->salt, key + crypto_aead_chacha20poly1305_ietf_KEYBYTES,
-	    XFORM_SALT_BYTES);
-	return 0;
-}
-
-static void
-chacha_seal(const struct xform_key *k, uint64_t iv, const uint8_t *aad,
-    size_t aadlen, uint8_t *buf, size_t len, uint8_t *icv)
-{
-	uint8_t nonce[12];
-
-	nonce_make(nonce, k, iv);
-	(void)crypto_aead_chacha20poly1305_ietf_encrypt_detached(buf, icv,
-	    NULL, buf, len, aad, aadlen, NULL, nonce, k->u.chacha);
-}
-
-static int
-chacha_open(const struct xform_key *k, uint64_t iv, const uint8_t *aad,
-    size_t aadlen, uint8_t *buf, size_t len, const uint8_t *icv)
-{
-	uint8_t nonce[12];
-
-	nonce_make(nonce, k, iv);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(buf, NULL, buf,
-	    len, icv, aad, aadlen, nonce, k->u.chacha) != 0)
-		return -EBADMSG;
-	return 0;
-}
-
-/* NULL encryption (RFC 2410): no key, no IV, no change. */
-
-static int
-null_key_init(struct xform_key *k, const uint8_t *key, size_t len)
-{
-	(void)k;
-	(void)key;
-	return len == 0 ? 0 : -EINVAL;
-}
-
-/* HMAC-SHA-256-128 and HMAC-SHA-512-256 (RFC 4868). */
-
-static int
-h256_key_init(struct xform_key *k, const uint8_t *key, size_t len)
-{
-	if (len == 0)
-		return -EINVAL;
-	return crypto_auth_hmacsha256_init(&k->u.h256, key, len) == 0 ?
-	    0 : -EINVAL;
-}
-
-static void
-h256_init(const struct xform_key *k, struct xform_mac_ctx *c)
-{
-	c->u.s256 = k->u.h256;
-	c->xf = k->xf;
-}
-
-static void
-h256_update(struct xform_mac_ctx *c, const uint8_t *p, size_t n)
-{
-	(void)crypto_auth_hmacsha256_update(&c->u.s256, p, n);
-}
-
-static void
-h256_final(struct xform_mac_ctx *c, uint8_t digest[XFORM_DIGEST_MAX])
-{
-	(void)crypto_auth_hmacsha256_final(&c->u.s256, digest);
-	sodium_memzero(&c->u, sizeof(c->u));
-}
-
-static int
-h512_key_init(struct xform_key *k, const uint8_t *key, size_t len)
-{
-	if (len == 0)
-		return -EINVAL;
-	return crypto_auth_hmacsha512_init(&k->u.h512, key, len) == 0 ?
-	    0 : -EINVAL;
-}
-
-static void
-h512_init(const struct xform_key *k, struct xform_mac_ctx *c)
-{
-	c->u.s512 = k->u.h512;
-	c->xf = k->xf;
-}
-
-static void
-h512_update(struct xform_mac_ctx *c, const uint8_t *p, size_t n)
-{
-	(void)crypto_auth_hmacsha512_update(&c->u.s512, p, n);
-}
-
-static void
-h512_final(struct xform_mac_ctx *c, uint8_t digest[XFORM_DIGEST_MAX])
-{
-	(void)crypto_auth_hmacsha512_final(&c->u.s512, digest);
-	sodium_memzero(&c->u, sizeof(c->u));
-}
-
-static const struct xform xforms[XFORM_ALG_COUNT] = {
-	[XFORM_AES256GCM16] = {
-		.alg = XFORM_AES256GCM16, .name = "aes256gcm16",
-		.kind = XFORM_KIND_AEAD,
-		.sadb_alg = PARAPET_SADB_X_EALG_AES_GCM_ICV16,
-		.key_bytes = 36, .salt_bytes = 4, .iv_bytes = 8,
-		.icv_bytes = 16, .align = 4,
-		.available = gcm_available, .key_init = gcm_key_init,
-		.seal = gcm_seal, .open = gcm_open,
-	},
-	[XFORM_CHACHA20POLY1305] = {
-		.alg = XFORM_CHACHA20POLY1305, .name = "chacha20poly1305",
-		.kind = XFORM_KIND_AEAD,
-		.sadb_alg = XFORM_SADB_EALG_CHACHA20POLY1305,
-		.key_bytes = 36, .salt_bytes = 4, .iv_bytes = 8,
-		.icv_bytes = 16, .align = 4,
-		.available = always, .key_init = chacha_key_init,
-		.seal = chacha_seal, .open = chacha_open,
-	},
-	[XFORM_NULL] = {
-		.alg = XFORM_NULL, .name = "null",
-		.kind = XFORM_KIND_CIPHER,
-		.sadb_alg = PARAPET_SADB_EALG_NULL,
-		.key_bytes = 0, .salt_bytes = 0, .iv_bytes = 0,
-		.icv_bytes = 0, .align = 4,
-		.available = always, .key_init = null_key_init,
-	},
-	[XFORM_HMAC_SHA256_128] = {
-		.alg = XFORM_HMAC_SHA256_128, .name = "hmac-sha256",
-		.kind = XFORM_KIND_INTEG,
-		.sadb_alg = PARAPET_SADB_X_AALG_SHA2_256HMAC,
-		.key_bytes = 32, .icv_bytes = 16, .align = 4,
-		.available = always, .key_init = h256_key_init,
-		.mac_init = h256_init, .mac_update = h256_update,
-		.mac_final = h256_final,
-	},
-	[XFORM_HMAC_SHA512_256] = {
-		.alg = XFORM_HMAC_SHA512_256, .name = "hmac-sha512",
-		.kind = XFORM_KIND_INTEG,
-		.sadb_alg = PARAPET_SADB_X_AALG_SHA2_512HMAC,
-		.key_bytes = 64, .icv_bytes = 32, .align = 4,
-		.available = always, .key_init = h512_key_init,
-		.mac_init = h512_init, .mac_update = h512_update,
-		.mac_final = h512_final,
-	},
+static const char *const alg_names[XFORM_ALG_COUNT] = {
+	[XFORM_AES256GCM16] = "aes256gcm16",
+	[XFORM_CHACHA20POLY1305] = "chacha20poly1305",
+	[XFORM_NULL] = "null",
+	[XFORM_HMAC_SHA256_128] = "hmac-sha256",
+	[XFORM_HMAC_SHA512_256] = "hmac-sha512",
+	[XFORM_AES128GCM16] = "aes128gcm16",
+	[XFORM_AES192GCM16] = "aes192gcm16",
+	[XFORM_AES128GMAC] = "aes128gmac",
+	[XFORM_AES192GMAC] = "aes192gmac",
+	[XFORM_AES256GMAC] = "aes256gmac",
+	[XFORM_AES128CBC] = "aes128cbc",
+	[XFORM_AES192CBC] = "aes192cbc",
+	[XFORM_AES256CBC] = "aes256cbc",
+	[XFORM_AES128CTR] = "aes128ctr",
+	[XFORM_AES192CTR] = "aes192ctr",
+	[XFORM_AES256CTR] = "aes256ctr",
+	[XFORM_HMAC_SHA1_96] = "hmac-sha1",
+	[XFORM_HMAC_SHA384_192] = "hmac-sha384",
+	[XFORM_AES_XCBC_96] = "aes-xcbc",
 };
+
+static const char *const backend_names[XFORM_BACKEND_COUNT] = {
+	[XFORM_BACKEND_SODIUM] = "sodium",
+	[XFORM_BACKEND_OPENSSL] = "openssl",
+};
+
+void
+xform_nonce_make(uint8_t nonce[12], const struct xform_key *k, uint64_t iv)
+{
+	memcpy(nonce, k->salt, XFORM_SALT_BYTES);
+	xform_be64_put(nonce + XFORM_SALT_BYTES, iv);
+}
+
+static bool
+alg_ok(enum xform_alg alg)
+{
+	return (unsigned int)alg < XFORM_ALG_COUNT && alg != XFORM_ALG_NONE;
+}
+
+static const struct xform *
+rows_of(enum xform_backend b)
+{
+	switch (b) {
+	case XFORM_BACKEND_SODIUM:
+		return crypto_sodium_rows();
+	case XFORM_BACKEND_OPENSSL:
+		return crypto_openssl_rows();
+	default:
+		return NULL;
+	}
+}
+
+const struct xform *
+xform_get_backend(enum xform_alg alg, enum xform_backend b)
+{
+	const struct xform *rows, *xf;
+
+	if (!alg_ok(alg) || (unsigned int)b >= XFORM_BACKEND_COUNT ||
+	    (sel[alg].disabled & (1u << b)) != 0 || (rows = rows_of(b)) == NULL)
+		return NULL;
+	xf = &rows[alg];
+	if (xf->alg != alg || xf->available == NULL || !xf->available())
+		return NULL;
+	return xf;
+}
+
+/* The default: OpenSSL first (libcrypto present means it is used). */
+static void
+select_default(enum xform_alg alg)
+{
+	if (xform_get_backend(alg, XFORM_BACKEND_OPENSSL) != NULL)
+		sel[alg].chosen = XFORM_BACKEND_OPENSSL;
+	else
+		sel[alg].chosen = XFORM_BACKEND_SODIUM;
+}
 
 int
 xform_init(void)
 {
-	return sodium_init() < 0 ? -ENOSYS : 0;
+	size_t a;
+	int error;
+
+	if ((error = crypto_sodium_init()) != 0)
+		return error;
+	if ((error = crypto_openssl_init()) != 0)
+		return error;
+	for (a = 1; a < XFORM_ALG_COUNT; a++)
+		select_default((enum xform_alg)a);
+	return 0;
+}
+
+int
+xform_select_set(enum xform_alg alg, enum xform_backend b)
+{
+	if (xform_get_backend(alg, b) == NULL)
+		return -ENOENT;
+	sel[alg].chosen = (uint8_t)b;
+	return 0;
+}
+
+void
+xform_backend_disable(enum xform_alg alg, enum xform_backend b)
+{
+	if (!alg_ok(alg) || (unsigned int)b >= XFORM_BACKEND_COUNT)
+		return;
+	sel[alg].disabled |= (uint8_t)(1u << b);
+	if (sel[alg].chosen == b)
+		select_default(alg);
 }
 
 const struct xform *
 xform_get(enum xform_alg alg)
 {
-	const struct xform *xf;
+	if (!alg_ok(alg))
+		return NULL;
+	return xform_get_backend(alg, (enum xform_backend)sel[alg].chosen);
+}
 
-	if ((unsigned int)alg >= XFORM_ALG_COUNT || alg == XFORM_ALG_NONE)
-		return NULL;
-	xf = &xforms[alg];
-	if (xf->available == NULL || !xf->available())
-		return NULL;
-	return xf;
+const char *
+xform_backend_name(enum xform_backend b)
+{
+	if ((unsigned int)b >= XFORM_BACKEND_COUNT)
+		return "unknown";
+	return backend_names[b];
+}
+
+int
+xform_backend_by_name(const char *s, size_t n, enum xform_backend *b)
+{
+	size_t i;
+
+	for (i = 0; i < XFORM_BACKEND_COUNT; i++)
+		if (strlen(backend_names[i]) == n &&
+		    memcmp(backend_names[i], s, n) == 0) {
+			*b = (enum xform_backend)i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+enum xform_alg
+xform_alg_by_name(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < XFORM_ALG_COUNT; i++)
+		if (strlen(alg_names[i]) == n &&
+		    memcmp(alg_names[i], s, n) == 0)
+			return (enum xform_alg)i;
+	return XFORM_ALG_NONE;
+}
+
+const struct xform *
+xform_by_sadb_key(bool encryption, unsigned int sadb_alg, size_t keylen)
+{
+	size_t i;
+
+	for (i = 1; i < XFORM_ALG_COUNT; i++) {
+		const struct xform *xf = xform_get((enum xform_alg)i);
+
+		if (xf == NULL || (xf->kind == XFORM_KIND_INTEG) == encryption)
+			continue;
+		if (xf->sadb_alg == sadb_alg &&
+		    (keylen == SIZE_MAX || xf->key_bytes == keylen))
+			return xf;
+	}
+	return NULL;
 }
 
 const struct xform *
 xform_by_sadb(bool encryption, unsigned int sadb_alg)
 {
-	size_t i;
-
-	for (i = 1; i < nitems(xforms); i++) {
-		const struct xform *xf = &xforms[i];
-
-		if ((xf->kind == XFORM_KIND_INTEG) == encryption)
-			continue;
-		if (xf->sadb_alg == sadb_alg)
-			return xform_get(xf->alg);
-	}
-	return NULL;
+	return xform_by_sadb_key(encryption, sadb_alg, SIZE_MAX);
 }
 
 const char *
 xform_name(enum xform_alg alg)
 {
-	if ((unsigned int)alg >= XFORM_ALG_COUNT || alg == XFORM_ALG_NONE)
+	if (!alg_ok(alg))
 		return "unknown";
-	return xforms[alg].name;
+	return alg_names[alg];
 }
 
-static int
-key_new(enum xform_alg alg, const uint8_t *key, size_t keylen, bool kat,
-    struct xform_key **out)
+int
+xform_key_new_row(const struct xform *xf, const uint8_t *key, size_t keylen,
+    bool kat, struct xform_key **out)
 {
-	const struct xform *xf;
 	struct xform_key *k;
 	int error;
 
 	*out = NULL;
-	if ((xf = xform_get(alg)) == NULL)
+	if (xf == NULL)
 		return -ENOENT;
-	if (kat && xf->kind == XFORM_KIND_INTEG) {
+	if (kat && xf->kind == XFORM_KIND_INTEG &&
+	    xf->alg != XFORM_AES_XCBC_96) {
 		if (keylen == 0 || keylen > 1024)
 			return -EINVAL;
 	} else if (keylen != xf->key_bytes)
@@ -322,14 +245,16 @@ int
 xform_key_new(enum xform_alg alg, const uint8_t *key, size_t keylen,
     struct xform_key **out)
 {
-	return key_new(alg, key, keylen, false, out);
+	*out = NULL;
+	return xform_key_new_row(xform_get(alg), key, keylen, false, out);
 }
 
 int
 xform_key_new_kat(enum xform_alg alg, const uint8_t *key, size_t keylen,
     struct xform_key **out)
 {
-	return key_new(alg, key, keylen, true, out);
+	*out = NULL;
+	return xform_key_new_row(xform_get(alg), key, keylen, true, out);
 }
 
 void
@@ -337,6 +262,8 @@ xform_key_free(struct xform_key *k)
 {
 	if (k == NULL)
 		return;
+	if (k->xf != NULL && k->xf->key_fini != NULL)
+		k->xf->key_fini(k);
 	/* sodium_free wipes too; say it here for the reader. */
 	sodium_memzero(k, sizeof(*k));
 	sodium_free(k);
@@ -418,3 +345,18 @@ xform_reject_silent(enum xform_reject r)
 {
 	return r == XFORM_REJECT_NATT_KEEPALIVE || r == XFORM_REJECT_ESP_DUMMY;
 }
+
+#ifndef PARAPET_CRYPTO_OPENSSL
+/* The libsodium-only profile: no second backend. */
+const struct xform *
+crypto_openssl_rows(void)
+{
+	return NULL;
+}
+
+int
+crypto_openssl_init(void)
+{
+	return 0;
+}
+#endif

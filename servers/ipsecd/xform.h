@@ -3,15 +3,24 @@
  * transforms (esp.c, ah.c) need, and the reasons an inbound packet is
  * rejected.
  *
- * One row per algorithm: its PF_KEY number, name, kind (AEAD, cipher or
- * integrity), key size (salt included), IV, ICV and padding alignment, and
- * the functions of one backend. Only libsodium for now; another backend
- * (OpenSSL) adds rows or replaces function pointers without touching the
- * packet code, which only ever calls through a row.
+ * One row per (algorithm, backend): its PF_KEY number, name, kind (AEAD,
+ * cipher or integrity), key size (salt included), IV, ICV and padding
+ * alignment, and the functions of one backend: libsodium
+ * (crypto_sodium.c) or OpenSSL libcrypto 3 (crypto_openssl.c, when built
+ * with PARAPET_CRYPTO_OPENSSL). Which backend serves an algorithm is
+ * chosen once at start (crypto_select.c: known-answer tests, then a short
+ * measurement, or the configuration's override); xform_get() returns the
+ * chosen row and keys made afterwards use it. The packet code only ever
+ * calls through a key's row.
  *
  * Keys are prepared once per SA into a struct xform_key (sodium_malloc'd,
- * wiped on free): the AES-GCM key schedule, the HMAC inner/outer states.
- * Per packet nothing is re-keyed: the precomputed HMAC state is copied.
+ * wiped on free): the AES key schedules, the HMAC inner/outer states, or
+ * the backend's EVP contexts. Per packet nothing is re-keyed. A key's
+ * contexts are used by one thread at a time (one worker per SA).
+ *
+ * The only process state: the selection table (which backend serves each
+ * algorithm, which failed its self-test), written at start-up by
+ * xform_select_set()/xform_backend_disable() before any key exists.
  *
  * Pure: no I/O, no clock, no random source. AEAD IVs (a 64-bit counter
  * value) and sequence numbers come from the caller; random padding bytes
@@ -48,7 +57,28 @@ enum xform_alg {
 	XFORM_NULL,			/* RFC 2410 ENCR_NULL */
 	XFORM_HMAC_SHA256_128,		/* RFC 4868 */
 	XFORM_HMAC_SHA512_256,		/* RFC 4868 */
+	XFORM_AES128GCM16,		/* RFC 4106, 16 key + 4 salt */
+	XFORM_AES192GCM16,		/* RFC 4106, 24 key + 4 salt */
+	XFORM_AES128GMAC,		/* RFC 4543 ENCR_NULL_AUTH_AES_GMAC */
+	XFORM_AES192GMAC,
+	XFORM_AES256GMAC,
+	XFORM_AES128CBC,		/* RFC 3602 */
+	XFORM_AES192CBC,
+	XFORM_AES256CBC,
+	XFORM_AES128CTR,		/* RFC 3686, key + 4 nonce */
+	XFORM_AES192CTR,
+	XFORM_AES256CTR,
+	XFORM_HMAC_SHA1_96,		/* RFC 2404 */
+	XFORM_HMAC_SHA384_192,		/* RFC 4868 */
+	XFORM_AES_XCBC_96,		/* RFC 3566 */
 	XFORM_ALG_COUNT
+};
+
+/* Who implements a row. */
+enum xform_backend {
+	XFORM_BACKEND_SODIUM = 0,
+	XFORM_BACKEND_OPENSSL,
+	XFORM_BACKEND_COUNT
 };
 
 enum xform_kind {
@@ -59,24 +89,36 @@ enum xform_kind {
 
 #define XFORM_SALT_BYTES	4
 #define XFORM_AEAD_IV_BYTES	8
+#define XFORM_IV_MAX		16	/* AES-CBC */
 #define XFORM_ICV_MAX		32
 #define XFORM_DIGEST_MAX	64
 
 struct xform_key;		/* opaque, sodium_malloc'd */
 
-/* Per-packet HMAC state: a copy of the key's precomputed state. */
+/*
+ * Per-packet MAC state: a copy of the key's precomputed state (libsodium),
+ * or a pointer to the key's prepared context (OpenSSL) and, for AES-XCBC,
+ * the block not yet processed.
+ */
 struct xform_mac_ctx {
 	union {
 		crypto_auth_hmacsha256_state	s256;
 		crypto_auth_hmacsha512_state	s512;
+		struct {
+			const struct xform_key	*key;
+			uint8_t			 buf[16];
+			size_t			 n;
+			bool			 failed;
+		} o;
 	} u;
 	const struct xform	*xf;
 };
 
 struct xform {
-	const char	*name;		/* "aes256gcm16", as setkey spells it */
+	const char	*name;		/* "aes256gcm16": logs and counters */
 	enum xform_alg	 alg;
 	enum xform_kind	 kind;
+	enum xform_backend backend;
 	uint16_t	 sadb_alg;	/* SADB_[X_]EALG_* or SADB_[X_]AALG_* */
 	uint16_t	 key_bytes;	/* salt included */
 	uint8_t		 salt_bytes;
@@ -85,8 +127,14 @@ struct xform {
 	uint8_t		 align;		/* ESP payload alignment, bytes */
 	bool		 (*available)(void);
 	int		 (*key_init)(struct xform_key *, const uint8_t *, size_t);
-	/* AEAD: in place over buf[0..len); iv is the 64-bit packet IV. */
-	void		 (*seal)(const struct xform_key *, uint64_t iv,
+	/* Free what key_init allocated (NULL: nothing). */
+	void		 (*key_fini)(struct xform_key *);
+	/*
+	 * AEAD: in place over buf[0..len); iv is the 64-bit packet IV.
+	 * GMAC (RFC 4543) leaves buf as it is and authenticates aad, the
+	 * IV and buf. seal returns 0 or -EIO (a backend failure).
+	 */
+	int		 (*seal)(const struct xform_key *, uint64_t iv,
 			    const uint8_t *aad, size_t aadlen, uint8_t *buf,
 			    size_t len, uint8_t *icv);
 	int		 (*open)(const struct xform_key *, uint64_t iv,
@@ -97,17 +145,77 @@ struct xform {
 			    struct xform_mac_ctx *);
 	void		 (*mac_update)(struct xform_mac_ctx *, const uint8_t *,
 			    size_t);
-	void		 (*mac_final)(struct xform_mac_ctx *,
+	/* 0, or -EIO (a backend failure: the digest is not to be used). */
+	int		 (*mac_final)(struct xform_mac_ctx *,
 			    uint8_t digest[XFORM_DIGEST_MAX]);
+	/*
+	 * Cipher with an IV (AES-CBC, AES-CTR): write the packet's IV
+	 * (iv_bytes) for counter value ctr of SA spi (unique per key: CTR
+	 * uses it as is; CBC encrypts SPI || 0 || ctr under the key, NIST
+	 * SP 800-38A appendix C, so IVs are unpredictable), then
+	 * en/decrypt in place (len a multiple of the block for CBC).
+	 * 0 or -EIO.
+	 */
+	int		 (*iv_make)(const struct xform_key *, uint32_t spi,
+			    uint64_t ctr, uint8_t *iv);
+	int		 (*encrypt)(const struct xform_key *, const uint8_t *iv,
+			    uint8_t *buf, size_t len);
+	int		 (*decrypt)(const struct xform_key *, const uint8_t *iv,
+			    uint8_t *buf, size_t len);
 };
 
-/* Call once per process before anything else here (sodium_init()). */
+/* The 64-bit IVs and counters on the wire: big-endian. */
+static inline uint64_t
+xform_be64_get(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void
+xform_be64_put(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/*
+ * Call once per process before anything else here (sodium_init(), the
+ * OpenSSL library). The default selection: OpenSSL where it has the
+ * algorithm, else libsodium; crypto_select.c refines it.
+ */
 int	xform_init(void) MUST_CHECK;
 
-/* The row of an algorithm, or NULL when unknown or not available here. */
+/* The chosen row of an algorithm, or NULL when unknown or unavailable. */
 const struct xform *xform_get(enum xform_alg);
-/* By PF_KEY number and kind (AEAD and cipher share the EALG space). */
+/* The row of one backend (NULL: not there, not available, disabled). */
+const struct xform *xform_get_backend(enum xform_alg, enum xform_backend);
+/* Make backend b serve alg from now on: 0, or -ENOENT (b lacks it). */
+int	xform_select_set(enum xform_alg, enum xform_backend) MUST_CHECK;
+/* A backend failed alg's self-test: never use it (then re-selects). */
+void	xform_backend_disable(enum xform_alg, enum xform_backend);
+/* "sodium", "openssl"; "unknown" for anything else. */
+const char *xform_backend_name(enum xform_backend);
+/* By name ("openssl"); -ENOENT when unknown. */
+int	xform_backend_by_name(const char *, size_t, enum xform_backend *)
+	    MUST_CHECK;
+/* The algorithm of a name ("aes128cbc"); XFORM_ALG_NONE when unknown. */
+enum xform_alg xform_alg_by_name(const char *, size_t);
+/*
+ * By PF_KEY number and kind (AEAD and cipher share the EALG space): the
+ * first chosen row with that number (one number may cover several key
+ * sizes: AES-GCM, -CBC, -CTR, -GMAC).
+ */
 const struct xform *xform_by_sadb(bool encryption, unsigned int sadb_alg);
+/* The same for a key of keylen bytes (salt included); NULL: none. */
+const struct xform *xform_by_sadb_key(bool encryption, unsigned int sadb_alg,
+	    size_t keylen);
 /* Short name for logs and counters; "unknown" for anything else. */
 const char *xform_name(enum xform_alg);
 
@@ -125,6 +233,9 @@ int	xform_key_new(enum xform_alg, const uint8_t *key, size_t keylen,
  */
 int	xform_key_new_kat(enum xform_alg, const uint8_t *key, size_t keylen,
 	    struct xform_key **out) MUST_CHECK;
+/* The same with a given row (any backend's; tests, self-tests, bench). */
+int	xform_key_new_row(const struct xform *, const uint8_t *key,
+	    size_t keylen, bool kat, struct xform_key **out) MUST_CHECK;
 /* Wipe and free; NULL is fine. */
 void	xform_key_free(struct xform_key *);
 const struct xform *xform_key_xform(const struct xform_key *);

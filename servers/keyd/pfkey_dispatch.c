@@ -25,17 +25,39 @@
 
 /*
  * What ipsecd implements, and so what REGISTER offers and ADD/UPDATE
- * accept. AES-GCM keys carry the 32-bit salt (RFC 4106 §8.1): 256 + 32.
- * ChaCha20-Poly1305 (RFC 7634 §2: 256 key + 32 salt bits) has no number
- * in <linux/pfkeyv2.h>; PARAPET_SADB_X_EALG_CHACHA20POLY1305 is ours.
+ * accept, in Linux's numbers and key sizes (af_key.c ealg_list/aalg_list).
+ * AES-GCM, AES-CTR and AES-GMAC keys carry the 32-bit salt or nonce (RFC
+ * 4106 §8.1, RFC 3686 §5.1, RFC 4543 §3.2): 128/192/256 + 32. ChaCha20-
+ * Poly1305 (RFC 7634 §2: 256 key + 32 salt bits) has no number in
+ * <linux/pfkeyv2.h>; PARAPET_SADB_X_EALG_CHACHA20POLY1305 is ours.
+ *
+ * Two profiles (docs/notes-openssl.md): ipsecd with OpenSSL libcrypto
+ * (have_libcrypto, set by the keyd shell when built with
+ * PARAPET_CRYPTO_OPENSSL) has RFC 8221 complete; the libsodium-only one
+ * the rows marked -1 or 0. A range (AES: 128 to 256 bits) admits what
+ * ipsecd has: 128, 192 or 256 (ipsecd refuses an SA with another size).
  */
 static const struct keyd_alg keyd_algs[] = {
-	{ false, PARAPET_SADB_X_AALG_SHA2_256HMAC, 0, 256, 256, false, false },
-	{ false, PARAPET_SADB_X_AALG_SHA2_512HMAC, 0, 512, 512, false, false },
-	{ true, PARAPET_SADB_X_EALG_AES_GCM_ICV16, 64, 288, 288, true, true },
+	{ false, PARAPET_SADB_AALG_SHA1HMAC, 0, 160, 160, false, false, 1 },
+	{ false, PARAPET_SADB_X_AALG_SHA2_256HMAC, 0, 256, 256, false, false,
+	    0 },
+	{ false, PARAPET_SADB_X_AALG_SHA2_384HMAC, 0, 384, 384, false, false,
+	    1 },
+	{ false, PARAPET_SADB_X_AALG_SHA2_512HMAC, 0, 512, 512, false, false,
+	    0 },
+	{ false, PARAPET_SADB_X_AALG_AES_XCBC_MAC, 0, 128, 128, false, false,
+	    1 },
+	{ true, PARAPET_SADB_X_EALG_AES_GCM_ICV16, 64, 288, 288, true, true,
+	    -1 },
+	{ true, PARAPET_SADB_X_EALG_AES_GCM_ICV16, 64, 160, 288, true, false,
+	    1 },
 	{ true, PARAPET_SADB_X_EALG_CHACHA20POLY1305, 64, 288, 288, true,
-	    false },
-	{ true, PARAPET_SADB_EALG_NULL, 0, 0, 0, false, false },
+	    false, 0 },
+	{ true, PARAPET_SADB_X_EALG_NULL_AES_GMAC, 64, 160, 288, true, false,
+	    1 },
+	{ true, PARAPET_SADB_X_EALG_AESCBC, 128, 128, 256, false, false, 1 },
+	{ true, PARAPET_SADB_X_EALG_AESCTR, 64, 160, 288, false, false, 1 },
+	{ true, PARAPET_SADB_EALG_NULL, 0, 0, 0, false, false, 0 },
 };
 
 const struct keyd_alg *
@@ -48,6 +70,8 @@ keyd_core_algs(size_t *n)
 bool
 keyd_core_alg_offered(const struct keyd_core *k, const struct keyd_alg *a)
 {
+	if (a->libcrypto != 0 && (a->libcrypto > 0) != k->have_libcrypto)
+		return false;
 	return !a->needs_aes || k->have_aes;
 }
 
@@ -105,7 +129,8 @@ check_algs(const struct keyd_core *k, const struct pfkey_msg *m)
 		return EINVAL;
 	if (ea->aead && aa != NULL)
 		return EINVAL;
-	if (ea->id == PARAPET_SADB_EALG_NULL && aa == NULL)
+	/* A cipher without integrity: ipsecd refuses it (RFC 8221 §4). */
+	if (!ea->aead && aa == NULL)
 		return EINVAL;
 	return 0;
 }

@@ -68,6 +68,9 @@ struct keyd_alg {
 	uint16_t	maxbits;
 	bool		aead;		/* no separate authentication */
 	bool		needs_aes;	/* crypto_aead_aes256gcm_is_available() */
+	int8_t		libcrypto;	/* 1: only with OpenSSL in ipsecd
+					   (have_libcrypto), -1: only
+					   without, 0: either */
 };
 
 /*
@@ -93,6 +96,12 @@ struct keyd_hooks {
 	void	(*acquire_done)(const struct acquire *, enum acquire_result,
 		    int error, void *arg);
 	void	*arg;
+	/*
+	 * The shell's batches (keyd_pfkey.c: one wake-up's datagrams, one
+	 * expiry tick): begin true, then the changes, then begin false.
+	 * The bus side tells ipsecd a batch's changes in one frame.
+	 */
+	void	(*batch)(bool begin, void *arg);
 };
 
 struct keyd_core {
@@ -101,6 +110,7 @@ struct keyd_core {
 	void		*rnd_arg;
 	int64_t		 wall_offset_ms;	/* wall clock - monotonic */
 	bool		 have_aes;	/* AES-GCM offered */
+	bool		 have_libcrypto;	/* ipsecd has OpenSSL (RFC 8221) */
 	struct acquire_table *acq;	/* borrowed; NULL: no ACQUIREs */
 	struct keyd_hooks hooks;	/* NULL functions: nobody to tell */
 	uint8_t		 buf[PFKEY_MSG_MAX_BYTES];	/* wiped after use */

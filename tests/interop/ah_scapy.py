@@ -55,14 +55,16 @@ def main():
     f.done("ah_scapy")
 
 
-def one(path, rnd, f, auth, mode, fam, ofam, ext, esn):
+def one(path, rnd, f, auth, mode, fam, ofam, ext, esn, extra=()):
+    """One packet each way; extra: more ipsec_tool arguments."""
     h, icv_len, scapy_auth, klen = HASHES[auth]
     spi = rnd.randrange(256, 1 << 32)
     seq_lo = rnd.randrange(1, 1 << 32)
     seq_hi = rnd.randrange(1, 1 << 32) if esn else 0
     akey = bytes(rnd.getrandbits(8) for _ in range(klen))
     args = ["auth=" + auth, "authkey=" + akey.hex(), "spi=%d" % spi,
-            "mode=" + mode, "esn=%d" % esn, "cleartos=1", "offsetmask=0"]
+            "mode=" + mode, "esn=%d" % esn, "cleartos=1",
+            "offsetmask=0"] + list(extra)
     sa_kw = dict(spi=spi, seq_num=seq_lo, auth_algo=scapy_auth,
                  auth_key=akey, esn_en=esn, esn=seq_hi)
     if mode == "tunnel":

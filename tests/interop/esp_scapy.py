@@ -16,7 +16,7 @@ import sys
 from ipsec_interop import (SKIP, IP, IPv6, UDP, ESP, SecurityAssociation,
                            Failures, tool, inner_packet, cls_of, T4, T6,
                            natt_fix_scapy, natt_strip, esp_icv_esn, rng,
-                           HASHES)
+                           HASHES, ENC_KEY, ENC_IV)
 
 ALGS = [
     ("aes256gcm16", "AES-GCM", None),
@@ -58,15 +58,17 @@ def main():
 
 
 def one(path, rnd, f, enc, scapy_enc, auth, mode, fam, ofam, ext, esn,
-        natt):
+        natt, extra=()):
+    """One packet each way; extra: more ipsec_tool arguments
+    (backend=...)."""
     spi = rnd.randrange(256, 1 << 32)
     seq_lo = rnd.randrange(1, 1 << 32)
     seq_hi = rnd.randrange(1, 1 << 32) if esn else 0
     iv = rnd.randrange(1 << 64)
-    key = bytes(rnd.getrandbits(8) for _ in range(0 if enc == "null"
-                                                   else 36))
+    ivlen = ENC_IV.get(enc, 8)
+    key = bytes(rnd.getrandbits(8) for _ in range(ENC_KEY.get(enc, 36)))
     args = ["enc=" + enc, "key=" + key.hex(), "spi=%d" % spi, "mode=" + mode,
-            "esn=%d" % esn]
+            "esn=%d" % esn] + list(extra)
     sa_kw = dict(spi=spi, seq_num=seq_lo, crypt_algo=scapy_enc,
                  crypt_key=key or None, esn_en=esn, esn=seq_hi)
     akey = b""
@@ -89,8 +91,11 @@ def one(path, rnd, f, enc, scapy_enc, auth, mode, fam, ofam, ext, esn,
         enc, auth, mode, fam, ofam, ext, esn, natt)
 
     # scapy encrypts, we decrypt.
-    p = sa.encrypt(cls_of(inner)(inner), iv=iv.to_bytes(8, "big")
-                   if enc != "null" else None)
+    ivb = None
+    if ivlen:
+        ivb = ((iv << 64 | iv) if ivlen == 16 else iv).to_bytes(ivlen,
+                                                                 "big")
+    p = sa.encrypt(cls_of(inner)(inner), iv=ivb)
     raw = bytes(p)
     if auth and esn:
         icv = esp_icv_esn(raw, HASHES[auth][0], akey, HASHES[auth][1],

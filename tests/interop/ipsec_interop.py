@@ -203,4 +203,12 @@ def rng():
 
 
 HASHES = {"hmac-sha256": (hashlib.sha256, 16, "SHA2-256-128", 32),
-          "hmac-sha512": (hashlib.sha512, 32, "SHA2-512-256", 64)}
+          "hmac-sha512": (hashlib.sha512, 32, "SHA2-512-256", 64),
+          "hmac-sha1": (hashlib.sha1, 12, "HMAC-SHA1-96", 20),
+          "hmac-sha384": (hashlib.sha384, 24, "SHA2-384-192", 48)}
+# ESP encryption: key bytes (salt/nonce included) and IV bytes.
+ENC_KEY = {"null": 0, "aes128gcm16": 20, "aes192gcm16": 28,
+           "aes256gcm16": 36, "chacha20poly1305": 36, "aes128cbc": 16,
+           "aes192cbc": 24, "aes256cbc": 32, "aes128ctr": 20,
+           "aes192ctr": 28, "aes256ctr": 36}
+ENC_IV = {"null": 0, "aes128cbc": 16, "aes192cbc": 16, "aes256cbc": 16}

@@ -9,6 +9,9 @@
  *   iv=N   esn=0|1   natt=SPORT:DPORT   tsrc=ADDR   tdst=ADDR
  *   dfbit=0|1|2   ttl=N   ecn=0|1   cleartos=0|1   offsetmask=N
  *   oasrc=ADDR   oadst=ADDR   pad=seq|zero
+ *   backend=sodium|openssl   (that backend serves every algorithm it has;
+ *   default: xform_init()'s choice). enc/auth: any xform_name(), e.g.
+ *   aes128cbc, aes192ctr, aes256gmac, hmac-sha1, hmac-sha384, aes-xcbc.
  * stdin: one raw IP packet; stdout: the result. Exit 0: done; 3: dropped
  * silently (reason on stderr); 1: rejected or failed (reason on stderr);
  * 2: usage. Numbers take C syntax (0x...).
@@ -36,6 +39,8 @@ struct opts {
 	size_t		 keylen, authkeylen;
 	uint64_t	 seq, iv;
 	uint32_t	 seqhi;
+	bool		 have_backend;
+	enum xform_backend backend;
 };
 
 static NORETURN void
@@ -125,6 +130,14 @@ static void
 o_auth(struct opts *o, const char *v)
 {
 	o->auth = alg_by_name(v);
+}
+
+static void
+o_backend(struct opts *o, const char *v)
+{
+	if (xform_backend_by_name(v, strlen(v), &o->backend) != 0)
+		usage();
+	o->have_backend = true;
 }
 
 static void
@@ -264,7 +277,7 @@ static const struct {
 	{ "tsrc", o_tsrc }, { "tdst", o_tdst }, { "oasrc", o_oasrc },
 	{ "oadst", o_oadst }, { "dfbit", o_dfbit }, { "ttl", o_ttl },
 	{ "cleartos", o_cleartos }, { "offsetmask", o_offsetmask },
-	{ "pad", o_pad },
+	{ "pad", o_pad }, { "backend", o_backend },
 };
 
 static void
@@ -342,6 +355,10 @@ main(int argc, char **argv)
 	parse_opts(&o, argc, argv);
 	if (xform_init() != 0)
 		return 1;
+	if (o.have_backend)
+		for (rc = 1; rc < XFORM_ALG_COUNT; rc++)
+			if (xform_select_set((enum xform_alg)rc, o.backend) != 0)
+				continue;	/* the other backend's row stays */
 	if (o.enc != XFORM_ALG_NONE &&
 	    xform_key_new(o.enc, o.key, o.keylen, &ek) != 0) {
 		fprintf(stderr, "ipsec_tool: bad encryption key\n");

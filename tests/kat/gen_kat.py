@@ -2,7 +2,12 @@
 """gen_kat.py - turn the ESP, AEAD and HMAC vectors of tests/vectors into a
 C header of arrays for tests/kat/test_kat_esp.c.
 
-Usage: gen_kat.py VECTORS_DIR OUT.h
+Usage: gen_kat.py VECTORS_DIR OUT.h [KAT_DIR]
+
+KAT_DIR (tests/kat) adds the vectors copied there for the OpenSSL
+backend's algorithms: AES-CBC (RFC 3602, NIST SP 800-38A), AES-CTR
+(RFC 3686) into kat_cipher[], HMAC-SHA-1 (RFC 2202) and AES-XCBC-MAC
+(RFC 3566) into kat_hmac[].
 
 Every case of every input file becomes one row; the C test decides which
 rows our transforms cover and counts the others as skipped, loudly. The
@@ -18,6 +23,8 @@ ESP_FILES = [
 ]
 AEAD_FILES = ["aead_chacha20poly1305_rfc8439.jsonl"]
 HMAC_FILES = ["hmac_sha2_rfc4231.jsonl", "hmac_sha2_ipsec_rfc4868.jsonl"]
+KAT_CIPHER_FILES = ["cipher_rfc3602_rfc3686.jsonl"]
+KAT_MAC_FILES = ["mac_rfc2202_rfc3566.jsonl"]
 
 
 def cstr(s):
@@ -62,8 +69,9 @@ def rows(path):
 
 def main():
     vdir, out_path = sys.argv[1], sys.argv[2]
+    kdir = sys.argv[3] if len(sys.argv) > 3 else None
     o = Out()
-    esp, aead, hmac = [], [], []
+    esp, aead, hmac, cipher = [], [], [], []
 
     for fn in ESP_FILES:
         for d in rows(os.path.join(vdir, fn)):
@@ -110,8 +118,21 @@ def main():
                             o.blob(nonce), o.blob(d["aad"]),
                             o.blob(d["plaintext"]), o.blob(d["ciphertext"]),
                             o.blob(tag)))
-    for fn in HMAC_FILES:
-        for d in rows(os.path.join(vdir, fn)):
+    hmac_paths = [(fn, os.path.join(vdir, fn)) for fn in HMAC_FILES]
+    if kdir is not None:
+        hmac_paths += [(fn, os.path.join(kdir, fn)) for fn in KAT_MAC_FILES]
+        for fn in KAT_CIPHER_FILES:
+            for d in rows(os.path.join(kdir, fn)):
+                cipher.append("\t{ %s, %s, %s, %d,\n\t    %s,\n\t    %s,"
+                              "\n\t    %s,\n\t    %s,\n\t    %s },"
+                              % (cstr(fn), cstr(d["case"]),
+                                 "true" if "CTR" in d["algorithm"]
+                                 else "false", d["key_bits"],
+                                 o.blob(d["key"]), o.blob(d.get("nonce")),
+                                 o.blob(d["iv"]), o.blob(d["plaintext"]),
+                                 o.blob(d["ciphertext"])))
+    for fn, path in hmac_paths:
+        for d in rows(path):
             hmac.append("\t{ %s, %s, %s, %d,\n\t    %s,\n\t    %s,\n"
                         "\t    %s },"
                         % (cstr(fn), cstr(d["case"]), cstr(d["algorithm"]),
@@ -138,6 +159,10 @@ def main():
         f.write("struct kat_hmac {\n\tconst char *file, *name, *alg;\n"
                 "\tint truncated_bits;\n\tstruct kat_blob key, data, mac;\n"
                 "};\n\n")
+        f.write("struct kat_cipher {\n\tconst char *file, *name;\n"
+                "\tbool ctr;\n\tint key_bits;\n"
+                "\tstruct kat_blob key, nonce, iv, plaintext, ciphertext;\n"
+                "};\n\n")
         f.write("\n".join(o.arrays))
         f.write("\n\nstatic const struct kat_esp kat_esp[] = {\n")
         f.write("\n".join(esp))
@@ -145,6 +170,10 @@ def main():
         f.write("\n".join(aead_rows))
         f.write("\n};\n\nstatic const struct kat_hmac kat_hmac[] = {\n")
         f.write("\n".join(hmac))
+        f.write("\n};\n\nstatic const struct kat_cipher kat_cipher[] = {\n")
+        f.write("\n".join(cipher) if cipher else
+                "\t{ NULL, NULL, false, 0, { NULL, 0 }, { NULL, 0 }, "
+                "{ NULL, 0 }, { NULL, 0 }, { NULL, 0 } },")
         f.write("\n};\n")
 
 

@@ -1,17 +1,23 @@
 /*
- * test_kat_esp.c - ipsecd's transforms against published vectors.
+ * test_kat_esp.c - ipsecd's transforms against published vectors, once
+ * per crypto backend (libsodium, then OpenSSL when built in): every
+ * algorithm a backend has is selected for the run, the others are
+ * skipped, counted and printed.
  *
- *  - draft-mcgrew-gcm-test-01: every AES-256-GCM case byte for byte, at
- *    the AEAD level and through esp_encap()/esp_parse()/esp_decap() in
- *    transport mode (the draft's next header 1 with its payload); the
- *    128/192-bit and GMAC cases are beyond libsodium: skipped, counted,
- *    printed;
+ *  - draft-mcgrew-gcm-test-01: every AES-GCM case (128/192/256-bit keys)
+ *    and the AES-GMAC case byte for byte, at the AEAD level and through
+ *    esp_encap()/esp_parse()/esp_decap() in transport mode (the draft's
+ *    next header 1 with its payload);
  *  - RFC 7634 Appendix A: the tunnel-mode ESP example byte for byte,
  *    Appendix B and RFC 8439 2.8.2/A.5 at the AEAD level;
- *  - RFC 4231 and RFC 4868: every HMAC-SHA-256 and -512 case (224 and 384
- *    are not ours: skipped, counted).
+ *  - RFC 4231 and RFC 4868: every HMAC-SHA-256, -384 and -512 case (224
+ *    is not an IPsec algorithm: skipped, counted); RFC 2202 HMAC-SHA-1
+ *    and RFC 3566 AES-XCBC-MAC (tests/kat copies);
+ *  - RFC 3602 and NIST SP 800-38A AES-CBC, RFC 3686 AES-CTR (tests/kat
+ *    copies): encrypt and decrypt with the vector's IV.
  *
- * Vectors: tests/vectors, turned into kat_esp_vectors.h by gen_kat.py.
+ * Vectors: tests/vectors and tests/kat, turned into kat_esp_vectors.h by
+ * gen_kat.py.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -25,18 +31,29 @@
 #include "xform.h"
 
 static int failures, passes, skips;
+static const char *backend;	/* the backend of this run */
+static enum xform_backend cur;
+
+/* The row of alg if this run's backend serves it, else NULL. */
+static const struct xform *
+mine(enum xform_alg alg)
+{
+	const struct xform *xf = xform_get(alg);
+
+	return xf != NULL && xf->backend == cur ? xf : NULL;
+}
 
 static void
 fail(const char *file, const char *name, const char *what)
 {
-	printf("FAIL %s case %s: %s\n", file, name, what);
+	printf("FAIL [%s] %s case %s: %s\n", backend, file, name, what);
 	failures++;
 }
 
 static void
 skip(const char *file, const char *name, const char *why)
 {
-	printf("SKIP %s case %s: %s\n", file, name, why);
+	printf("SKIP [%s] %s case %s: %s\n", backend, file, name, why);
 	skips++;
 }
 
@@ -63,17 +80,7 @@ same(const char *file, const char *name, const char *what,
 	return false;
 }
 
-static uint64_t
-be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
+/* key || salt (or nonce), as PF_KEY carries it. */
 static struct xform_key *
 aead_key(enum xform_alg alg, const uint8_t *key, size_t keylen,
     const uint8_t *salt)
@@ -81,13 +88,31 @@ aead_key(enum xform_alg alg, const uint8_t *key, size_t keylen,
 	uint8_t km[36];
 	struct xform_key *k;
 
-	if (keylen != 32)
+	if (keylen > 32)
 		return NULL;
-	memcpy(km, key, 32);
-	memcpy(km + 32, salt, 4);
-	if (xform_key_new(alg, km, sizeof(km), &k) != 0)
+	memcpy(km, key, keylen);
+	memcpy(km + keylen, salt, 4);
+	if (xform_key_new(alg, km, keylen + 4, &k) != 0)
 		return NULL;
 	return k;
+}
+
+/* The algorithm of an ESP case; XFORM_ALG_NONE: not one of ours. */
+static enum xform_alg
+esp_alg(const struct kat_esp *v)
+{
+	static const enum xform_alg gcm[3] = { XFORM_AES128GCM16,
+		XFORM_AES192GCM16, XFORM_AES256GCM16 };
+	static const enum xform_alg gmac[3] = { XFORM_AES128GMAC,
+		XFORM_AES192GMAC, XFORM_AES256GMAC };
+	int i = v->key_bits == 128 ? 0 : v->key_bits == 192 ? 1 :
+	    v->key_bits == 256 ? 2 : -1;
+
+	if (v->kind == KAT_CHACHA)
+		return XFORM_CHACHA20POLY1305;
+	if (i < 0)
+		return XFORM_ALG_NONE;
+	return v->kind == KAT_GMAC ? gmac[i] : gcm[i];
 }
 
 /* An IPv4 header for proto and a payload of n bytes, checksum set. */
@@ -138,7 +163,7 @@ esp_path(const struct kat_esp *v, enum xform_alg alg, struct xform_key *k)
 		memcpy(buf + pkt.off + IP4_HDR_BYTES, v->plaintext.p, datalen);
 	}
 	memcpy(orig, buf + pkt.off, pkt.len);
-	if (esp_encap(&sa, &pkt, seq, be64(v->iv.p)) != 0) {
+	if (esp_encap(&sa, &pkt, seq, xform_be64_get(v->iv.p)) != 0) {
 		fail(v->file, v->name, "esp_encap failed");
 		return;
 	}
@@ -146,6 +171,15 @@ esp_path(const struct kat_esp *v, enum xform_alg alg, struct xform_key *k)
 	    buf + pkt.off + IP4_HDR_BYTES, pkt.len - IP4_HDR_BYTES,
 	    v->esp_packet.p, v->esp_packet.n))
 		return;
+	/* SPI 0 (case 4) is reserved (RFC 4303 §2.1): refused inbound. */
+	if (v->spi == 0) {
+		if (esp_parse(&pkt, &in, &why) != 0 &&
+		    why == XFORM_REJECT_ESP_SPI_ZERO)
+			passes++;
+		else
+			fail(v->file, v->name, "SPI 0 accepted");
+		return;
+	}
 	if (esp_parse(&pkt, &in, &why) != 0 || in.spi != v->spi ||
 	    in.seq_lo != v->seq_lo) {
 		fail(v->file, v->name, "esp_parse");
@@ -169,28 +203,14 @@ kat_esp_one(const struct kat_esp *v)
 	uint8_t buf[2048], icv[16], aad[12];
 	size_t aadlen;
 
-	switch (v->kind) {
-	case KAT_GMAC:
-		skip(v->file, v->name, "AES-GMAC (RFC 4543) not in libsodium");
-		return;
-	case KAT_GCM:
-		if (v->key_bits != 256) {
-			char why[80];
+	alg = esp_alg(v);
+	if (mine(alg) == NULL) {
+		char why[80];
 
-			snprintf(why, sizeof(why), "AES-%d-GCM not in libsodium",
-			    v->key_bits);
-			skip(v->file, v->name, why);
-			return;
-		}
-		alg = XFORM_AES256GCM16;
-		if (xform_get(alg) == NULL) {
-			skip(v->file, v->name, "no AES instructions here");
-			return;
-		}
-		break;
-	default:
-		alg = XFORM_CHACHA20POLY1305;
-		break;
+		snprintf(why, sizeof(why), "%s not in this backend",
+		    xform_name(alg));
+		skip(v->file, v->name, why);
+		return;
 	}
 	if ((k = aead_key(alg, v->key.p, v->key.n, v->salt.p)) == NULL) {
 		fail(v->file, v->name, "xform_key_new");
@@ -216,14 +236,18 @@ kat_esp_one(const struct kat_esp *v)
 			aad[4 + i] = (uint8_t)(v->seq_lo >> (24 - 8 * i));
 		aadlen = 8;
 	}
-	if (!same(v->file, v->name, "AAD", aad, aadlen, v->aad.p, v->aad.n))
+	/* GMAC's AAD goes on with the IV and the payload (RFC 4543). */
+	if (!same(v->file, v->name, "AAD", aad, aadlen, v->aad.p,
+	    v->kind == KAT_GMAC ? aadlen : v->aad.n))
 		goto out;
-	/* AEAD level. */
+	/* AEAD level; GMAC leaves the payload as it is. */
 	memcpy(buf, v->plaintext.p, v->plaintext.n);
-	xform_get(alg)->seal(k, be64(v->iv.p), aad, aadlen, buf,
-	    v->plaintext.n, icv);
+	if (xform_get(alg)->seal(k, xform_be64_get(v->iv.p), aad, aadlen, buf,
+	    v->plaintext.n, icv) != 0)
+		fail(v->file, v->name, "seal");
 	if (!same(v->file, v->name, "ciphertext", buf, v->plaintext.n,
-	    v->ciphertext.p, v->ciphertext.n) ||
+	    v->kind == KAT_GMAC ? v->plaintext.p : v->ciphertext.p,
+	    v->kind == KAT_GMAC ? v->plaintext.n : v->ciphertext.n) ||
 	    !same(v->file, v->name, "ICV", icv, sizeof(icv), v->icv.p,
 	    v->icv.n))
 		goto out;
@@ -250,15 +274,15 @@ kat_aead_one(const struct kat_aead *v)
 		return;
 	}
 	memcpy(buf, v->plaintext.p, v->plaintext.n);
-	xf->seal(k, be64(v->nonce.p + 4), v->aad.p, v->aad.n, buf,
+	xf->seal(k, xform_be64_get(v->nonce.p + 4), v->aad.p, v->aad.n, buf,
 	    v->plaintext.n, tag);
 	if (same(v->file, v->name, "seal", buf, v->plaintext.n,
 	    v->ciphertext.p, v->ciphertext.n) &&
 	    same(v->file, v->name, "tag", tag, sizeof(tag), v->tag.p,
 	    v->tag.n)) {
 		memcpy(buf, v->ciphertext.p, v->ciphertext.n);
-		if (xf->open(k, be64(v->nonce.p + 4), v->aad.p, v->aad.n, buf,
-		    v->ciphertext.n, v->tag.p) != 0)
+		if (xf->open(k, xform_be64_get(v->nonce.p + 4), v->aad.p,
+		    v->aad.n, buf, v->ciphertext.n, v->tag.p) != 0)
 			fail(v->file, v->name, "open");
 		else if (same(v->file, v->name, "open", buf, v->ciphertext.n,
 		    v->plaintext.p, v->plaintext.n))
@@ -279,8 +303,14 @@ kat_hmac_one(const struct kat_hmac *v)
 
 	if (strstr(v->alg, "SHA-256") != NULL)
 		alg = XFORM_HMAC_SHA256_128;
+	else if (strstr(v->alg, "SHA-384") != NULL)
+		alg = XFORM_HMAC_SHA384_192;
 	else if (strstr(v->alg, "SHA-512") != NULL)
 		alg = XFORM_HMAC_SHA512_256;
+	else if (strcmp(v->alg, "HMAC-SHA-1") == 0)
+		alg = XFORM_HMAC_SHA1_96;
+	else if (strcmp(v->alg, "AES-XCBC-MAC") == 0)
+		alg = XFORM_AES_XCBC_96;
 	else {
 		char why[96];
 
@@ -289,7 +319,10 @@ kat_hmac_one(const struct kat_hmac *v)
 		skip(v->file, v->name, why);
 		return;
 	}
-	xf = xform_get(alg);
+	if ((xf = mine(alg)) == NULL) {
+		skip(v->file, v->name, "not in this backend");
+		return;
+	}
 	/* Full-size keys go the way an SA's would. */
 	if (v->key.n == xf->key_bytes)
 		error = xform_key_new(alg, v->key.p, v->key.n, &k);
@@ -301,7 +334,8 @@ kat_hmac_one(const struct kat_hmac *v)
 	}
 	xf->mac_init(k, &ctx);
 	xf->mac_update(&ctx, v->data.p, v->data.n);
-	xf->mac_final(&ctx, digest);
+	if (xf->mac_final(&ctx, digest) != 0)
+		fail(v->file, v->name, "mac_final");
 	/* The ICV the packet code uses is the leftmost icv_bytes. */
 	if (v->truncated_bits == (int)xf->icv_bytes * 8 &&
 	    v->mac.n != xf->icv_bytes)
@@ -312,34 +346,130 @@ kat_hmac_one(const struct kat_hmac *v)
 	xform_key_free(k);
 }
 
-int
-main(void)
+/* AES-CBC and AES-CTR: encrypt and decrypt with the vector's IV. */
+static void
+kat_cipher_one(const struct kat_cipher *v)
+{
+	static const enum xform_alg cbc[3] = { XFORM_AES128CBC,
+		XFORM_AES192CBC, XFORM_AES256CBC };
+	static const enum xform_alg ctr[3] = { XFORM_AES128CTR,
+		XFORM_AES192CTR, XFORM_AES256CTR };
+	const struct xform *xf;
+	struct xform_key *k;
+	uint8_t buf[256], km[36];
+	int i = v->key_bits / 64 - 2;
+
+	if (v->file == NULL)
+		return;
+	if (i < 0 || i > 2 || v->plaintext.n > sizeof(buf) ||
+	    v->key.n + v->nonce.n > sizeof(km)) {
+		fail(v->file, v->name, "vector shape");
+		return;
+	}
+	if ((xf = mine(v->ctr ? ctr[i] : cbc[i])) == NULL) {
+		skip(v->file, v->name, "not in this backend");
+		return;
+	}
+	memcpy(km, v->key.p, v->key.n);
+	if (v->nonce.n > 0)
+		memcpy(km + v->key.n, v->nonce.p, v->nonce.n);
+	if (xform_key_new(xf->alg, km, v->key.n + v->nonce.n, &k) != 0) {
+		fail(v->file, v->name, "xform_key_new");
+		return;
+	}
+	memcpy(buf, v->plaintext.p, v->plaintext.n);
+	if (xf->encrypt(k, v->iv.p, buf, v->plaintext.n) != 0)
+		fail(v->file, v->name, "encrypt");
+	else if (same(v->file, v->name, "encrypt", buf, v->plaintext.n,
+	    v->ciphertext.p, v->ciphertext.n)) {
+		if (xf->decrypt(k, v->iv.p, buf, v->ciphertext.n) != 0)
+			fail(v->file, v->name, "decrypt");
+		else if (same(v->file, v->name, "decrypt", buf,
+		    v->ciphertext.n, v->plaintext.p, v->plaintext.n))
+			passes++;
+	}
+	xform_key_free(k);
+}
+
+/* Every case through backend b (every algorithm it has selected). */
+static int
+run_backend(enum xform_backend b)
 {
 	size_t i;
-	int esp256 = 0;
+	int esp256 = 0, n;
 
-	if (xform_init() != 0) {
-		printf("FAIL xform_init\n");
-		return 1;
-	}
+	backend = xform_backend_name(b);
+	cur = b;
+	for (i = 1; i < XFORM_ALG_COUNT; i++)
+		n = xform_select_set((enum xform_alg)i, b);
+	(void)n;	/* -ENOENT: b lacks it, the other row stays */
 	for (i = 0; i < nitems(kat_esp); i++) {
 		if (kat_esp[i].kind == KAT_GCM && kat_esp[i].key_bits == 256)
 			esp256++;
 		kat_esp_one(&kat_esp[i]);
 	}
 	for (i = 0; i < nitems(kat_aead); i++)
-		kat_aead_one(&kat_aead[i]);
+		if (mine(XFORM_CHACHA20POLY1305) != NULL)
+			kat_aead_one(&kat_aead[i]);
 	for (i = 0; i < nitems(kat_hmac); i++)
 		kat_hmac_one(&kat_hmac[i]);
-	printf("kat_esp: %d checks passed, %d failed, %d cases skipped "
-	    "(%d AES-256-GCM ESP cases, %zu ESP, %zu AEAD, %zu HMAC rows)\n",
-	    passes, failures, skips, esp256, nitems(kat_esp),
-	    nitems(kat_aead), nitems(kat_hmac));
-	/* The 256-bit cases must be there: a vectors file lost is a failure. */
-	if (esp256 != 4) {
-		printf("FAIL expected 4 AES-256-GCM ESP cases, found %d\n",
-		    esp256);
-		failures++;
+	for (i = 0; i < nitems(kat_cipher); i++)
+		kat_cipher_one(&kat_cipher[i]);
+	return esp256;
+}
+
+#ifdef PARAPET_CRYPTO_OPENSSL
+static int
+sha224_rows(void)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < nitems(kat_hmac); i++)
+		n += strstr(kat_hmac[i].alg, "SHA-224") != NULL;
+	return n;
+}
+#endif
+
+int
+main(void)
+{
+	size_t b;
+	int esp256;
+
+	if (xform_init() != 0) {
+		printf("FAIL xform_init\n");
+		return 1;
 	}
+	for (b = 0; b < XFORM_BACKEND_COUNT; b++) {
+		int p0 = passes, s0 = skips;
+
+		/* The libsodium-only build has no second backend. */
+		if (xform_get_backend(XFORM_CHACHA20POLY1305,
+		    (enum xform_backend)b) == NULL)
+			continue;
+
+		esp256 = run_backend((enum xform_backend)b);
+		printf("kat_esp [%s]: %d checks passed, %d cases skipped\n",
+		    backend, passes - p0, skips - s0);
+#ifdef PARAPET_CRYPTO_OPENSSL
+		/* OpenSSL has every IPsec algorithm: only SHA-224 is left. */
+		if (b == XFORM_BACKEND_OPENSSL && skips - s0 != sha224_rows()) {
+			printf("FAIL [openssl] skipped %d cases, expected %d\n",
+			    skips - s0, sha224_rows());
+			failures++;
+		}
+#endif
+		/* The 256-bit cases must be there: a lost file fails. */
+		if (esp256 != 4) {
+			printf("FAIL expected 4 AES-256-GCM ESP cases, found "
+			    "%d\n", esp256);
+			failures++;
+		}
+	}
+	printf("kat_esp: %d checks passed, %d failed, %d cases skipped "
+	    "(%zu ESP, %zu AEAD, %zu HMAC, %zu cipher rows)\n", passes,
+	    failures, skips, nitems(kat_esp), nitems(kat_aead),
+	    nitems(kat_hmac), nitems(kat_cipher));
 	return failures == 0 ? 0 : 1;
 }

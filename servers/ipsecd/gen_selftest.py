@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""gen_selftest.py - pick one published known answer per algorithm for
+ipsecd's start-up self-tests (crypto_select.c) and write them as a C
+header of arrays.
+
+Usage: gen_selftest.py OUT.h VECTOR.jsonl...
+
+Sources: draft-mcgrew-gcm-test-01 (AES-GCM 128/192/256, AES-GMAC 128),
+RFC 7634 Appendix A (ChaCha20-Poly1305), RFC 4868 (HMAC-SHA-256/384/512),
+tests/kat's copies of RFC 3602 / NIST SP 800-38A (AES-CBC), RFC 3686
+(AES-CTR), RFC 2202 (HMAC-SHA-1) and RFC 3566 (AES-XCBC-MAC). AES-GMAC
+with 192- and 256-bit keys has no published vector: crypto_select.c
+checks it against the same backend's AES-GCM, whose answer is known.
+Fails (exit 1) when an algorithm finds no vector.
+"""
+import json
+import sys
+
+
+def rows(paths):
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def pick(vs):
+    """The first vector for each algorithm: enum name -> fields."""
+    out = {}
+
+    def put(alg, **kw):
+        out.setdefault(alg, kw)
+
+    for d in vs:
+        a = d.get("algorithm", "")
+        if "GMAC" in a and "esp_packet" in d:
+            alen = 12 if d["esn"] else 8
+            put("XFORM_AES%dGMAC" % d["key_bits"], src=d["source"],
+                key=d["key"] + d["salt"], iv=d["iv"],
+                aad=d["aad"][:2 * alen], inp=d["plaintext"], out="",
+                tag=d["icv"])
+        elif "AES_GCM" in a and "esp_packet" in d:
+            put("XFORM_AES%dGCM16" % d["key_bits"], src=d["source"],
+                key=d["key"] + d["salt"], iv=d["iv"], aad=d["aad"],
+                inp=d["plaintext"], out=d["ciphertext"], tag=d["icv"])
+        elif "CHACHA20" in a and "esp_packet" in d:
+            put("XFORM_CHACHA20POLY1305", src=d["source"],
+                key=d["key"] + d["salt"], iv=d["iv"], aad=d["aad"],
+                inp=d["plaintext"], out=d["ciphertext"], tag=d["icv"])
+        elif a.startswith("AES-CBC"):
+            put("XFORM_AES%dCBC" % d["key_bits"], src=d["source"],
+                key=d["key"], iv=d["iv"], aad="", inp=d["plaintext"],
+                out=d["ciphertext"], tag="")
+        elif a.startswith("AES-CTR"):
+            put("XFORM_AES%dCTR" % d["key_bits"], src=d["source"],
+                key=d["key"] + d["nonce"], iv=d["iv"], aad="",
+                inp=d["plaintext"], out=d["ciphertext"], tag="")
+        elif a == "HMAC-SHA-1":
+            put("XFORM_HMAC_SHA1_96", src=d["source"], key=d["key"],
+                iv="", aad="", inp=d["data"], out="", tag=d["mac"])
+        elif a == "AES-XCBC-MAC" and len(d["data"]) > 32:
+            put("XFORM_AES_XCBC_96", src=d["source"], key=d["key"],
+                iv="", aad="", inp=d["data"], out="", tag=d["mac"])
+        elif a.startswith("HMAC-SHA-") and d.get("truncated_bits"):
+            bits = a[len("HMAC-SHA-"):].split("-")[0]
+            icv = {"256": "128", "384": "192", "512": "256"}.get(bits)
+            if icv is not None and str(d["truncated_bits"]) == icv:
+                put("XFORM_HMAC_SHA%s_%s" % (bits, icv), src=d["source"],
+                    key=d["key"], iv="", aad="", inp=d["data"], out="",
+                    tag=d["mac"])
+    return out
+
+
+WANT = ["XFORM_AES128GCM16", "XFORM_AES192GCM16", "XFORM_AES256GCM16",
+        "XFORM_AES128GMAC", "XFORM_CHACHA20POLY1305", "XFORM_AES128CBC",
+        "XFORM_AES192CBC", "XFORM_AES256CBC", "XFORM_AES128CTR",
+        "XFORM_AES192CTR", "XFORM_AES256CTR", "XFORM_HMAC_SHA1_96",
+        "XFORM_HMAC_SHA256_128", "XFORM_HMAC_SHA384_192",
+        "XFORM_HMAC_SHA512_256", "XFORM_AES_XCBC_96"]
+
+
+def carray(name, hexstr):
+    data = bytes.fromhex(hexstr)
+    if not data:
+        return None
+    body = ", ".join("0x%02x" % b for b in data)
+    lines, line = [], ""
+    for item in body.split(", "):
+        if len(line) + len(item) + 2 > 64:
+            lines.append(line.rstrip())
+            line = ""
+        line += item + ", "
+    lines.append(line.rstrip())
+    return "static const uint8_t %s[%d] = {\n\t%s\n};\n" % (
+        name, len(data), "\n\t".join(lines))
+
+
+def main():
+    out_path, paths = sys.argv[1], sys.argv[2:]
+    got = pick(rows(paths))
+    missing = [a for a in WANT if a not in got]
+    if missing:
+        sys.stderr.write("gen_selftest.py: no vector for %s\n" %
+                         ", ".join(missing))
+        sys.exit(1)
+    arrays, table = [], []
+    for i, alg in enumerate(WANT):
+        v = got[alg]
+        refs = []
+        for f in ("key", "iv", "aad", "inp", "out", "tag"):
+            name = "st%d_%s" % (i, f)
+            arr = carray(name, v[f])
+            if arr is None:
+                refs.append("NULL, 0")
+            else:
+                arrays.append(arr)
+                refs.append("%s, sizeof(%s)" % (name, name))
+        table.append("\t{ %s, \"%s\",\n\t    %s },\n" % (
+            alg, v["src"].replace('"', "'"), ",\n\t    ".join(refs)))
+    with open(out_path, "w") as f:
+        f.write("/* Generated by servers/ipsecd/gen_selftest.py; "
+                "do not edit. */\n")
+        f.write("".join(arrays))
+        f.write("\nstatic const struct xform_kat xform_kats[] = {\n")
+        f.write("".join(table))
+        f.write("};\n")
+
+
+if __name__ == "__main__":
+    main()
