@@ -7,7 +7,9 @@
  *
  *   SADB_ADD/s     core; socket one at a time (send, wait for the reply,
  *                  as setkey does); socket pipelined (a window of 64
- *                  requests in flight)
+ *                  requests in flight), with one send() and recv() per
+ *                  message, and with a batching client (sendmmsg() and
+ *                  recvmmsg(), as an IKE daemon installing many SAs can)
  *   SADB_GET       round-trip latency, median and p99, at 1 k and 1 M SAs
  *   GETSPI/s       socket, one at a time and pipelined
  *   DUMP           of 1 M SAs through the socket: time to the seq-0 reply
@@ -20,7 +22,13 @@
  * hard and soft lifetimes and X_SA2. Needs root (keyd's PF_KEY socket
  * admits uid 0). Usage: bench_keyd [SAs, default 1000000]; PARAPET_BINDIR
  * names the directory of the keyd binary (default: next to this one,
- * ../bin). Seed: PARAPET_SEED.
+ * ../bin). Seed: PARAPET_SEED. BENCH_KEYD_ADD_ONLY=1: stop after the ADD
+ * figures; BENCH_KEYD_NO_BROKER=1: keyd without a broker.
+ *
+ * References, measured in the same run with the same client loops: a
+ * SOCK_SEQPACKET echo child (one at a time; 64 in flight; batched, the
+ * echo itself reading and answering with recvmmsg()/sendmmsg()), i.e.
+ * the socket round trip alone, what no server can beat.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -53,6 +61,7 @@
 #define BIT(e)		(UINT32_C(1) << (e))
 #define SPI_BASE	0x1000u
 #define WINDOW		64
+#define MMSG_MAX	64	/* the batching client's and echo's batch */
 #define GET_SAMPLES	20000
 #define SMALL		1000
 
@@ -378,6 +387,63 @@ rss_kib(pid_t pid)
 	return kib;
 }
 
+/*
+ * CPU time (user + system) of a process so far, in µs (clock ticks, so
+ * 10 ms steps: phases of 30 k requests or more). Less sensitive to the
+ * load of a shared machine than the wall clock: what keyd (and the
+ * broker, which takes its SaChangeEvents) spends per request.
+ */
+static double
+cpu_us(pid_t pid)
+{
+	char path[64], line[1024], *p, *end;
+	unsigned long ut, st;
+	FILE *f;
+	int i;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	/* After the command's closing parenthesis: fields 3, 4, ... */
+	if (p == NULL || (p = strrchr(line, ')')) == NULL)
+		return 0;
+	for (i = 0; i < 11 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL)
+		return 0;
+	ut = strtoul(p, &end, 10);
+	st = strtoul(end, &end, 10);
+	return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
+struct cpu_mark {
+	double	keyd;
+	double	broker;
+};
+
+static void
+cpu_mark(struct cpu_mark *m)
+{
+	m->keyd = cpu_us(keyd_pid);
+	m->broker = cpu_us(broker_pid);
+}
+
+/* Since a, per request: "keyd X us, broker Y us". */
+static void
+cpu_print(const char *what, const struct cpu_mark *a, size_t n)
+{
+	struct cpu_mark b;
+
+	cpu_mark(&b);
+	printf("%-44s keyd %6.2f us  broker %6.2f us  (CPU per request)\n",
+	    what, (b.keyd - a->keyd) / (double)n,
+	    (b.broker - a->broker) / (double)n);
+}
+
 /* ---- over the socket ---- */
 
 static uint8_t rbuf[PFKEY_MSG_MAX_BYTES];
@@ -403,13 +469,18 @@ xsend(int fd, const uint8_t *buf, size_t len)
 
 /* ---- the floor: a SOCK_SEQPACKET echo of the same datagrams ---- */
 
+static double	batched_run(int, size_t, size_t, uint8_t,
+		    size_t (*)(uint32_t, uint8_t *, size_t), uint32_t);
+static size_t	make_echo(uint32_t, uint8_t *, size_t);
+static void	echo_batched(int);
+
 /*
  * A child that answers each datagram with itself, as fast as the kernel
  * lets a process: the cost of the socket round trip alone (two
  * processes, four system calls per message), which keyd cannot beat.
  */
 static double
-echo_rate(size_t n, size_t window)
+echo_rate(size_t n, size_t window, bool batched)
 {
 	uint8_t buf[512];
 	size_t len, sent = 0, done = 0;
@@ -426,12 +497,23 @@ echo_rate(size_t n, size_t window)
 		fatal("fork");
 	if (pid == 0) {
 		close(sv[0]);
+		if (batched)
+			echo_batched(sv[1]);
 		while ((r = recv(sv[1], buf, sizeof(buf), 0)) > 0)
 			if (send(sv[1], buf, (size_t)r, 0) != r)
 				break;
 		_exit(0);
 	}
 	close(sv[1]);
+	if (batched) {
+		/* The same datagram every time, as below. */
+		double rate = batched_run(sv[0], n, window, P(ADD),
+		    make_echo, SPI_BASE);
+
+		close(sv[0]);
+		waitpid(pid, NULL, 0);
+		return rate;
+	}
 	len = build(P(ADD), SPI_BASE, buf, sizeof(buf));
 	t0 = now_ns();
 	while (done < n) {
@@ -447,6 +529,126 @@ echo_rate(size_t n, size_t window)
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
 	return (double)n / ((double)t0 / 1e9);
+}
+
+/* ---- batches: sendmmsg()/recvmmsg() ---- */
+
+struct mbatch {
+	struct mmsghdr	v[MMSG_MAX];
+	struct iovec	iov[MMSG_MAX];
+	uint8_t		buf[MMSG_MAX][512];
+};
+
+static struct mbatch sb, rb;
+
+static void
+mbatch_init(struct mbatch *b)
+{
+	size_t i;
+
+	memset(b->v, 0, sizeof(b->v));
+	for (i = 0; i < MMSG_MAX; i++) {
+		b->iov[i].iov_base = b->buf[i];
+		b->iov[i].iov_len = sizeof(b->buf[i]);
+		b->v[i].msg_hdr.msg_iov = &b->iov[i];
+		b->v[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+/* sendmmsg() of k datagrams whose lengths are in b->iov; all of them. */
+static void
+xsendmmsg(int fd, struct mbatch *b, unsigned int k)
+{
+	unsigned int done = 0;
+	int n;
+
+	while (done < k) {
+		n = sendmmsg(fd, b->v + done, k - done, 0);
+		if (n <= 0)
+			fatal("sendmmsg");
+		done += (unsigned int)n;
+	}
+}
+
+/* Block for at least one datagram, take what is there (up to k). */
+static unsigned int
+xrecvmmsg(int fd, struct mbatch *b, unsigned int k)
+{
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < k; i++)
+		b->iov[i].iov_len = sizeof(b->buf[i]);
+	n = recvmmsg(fd, b->v, k, MSG_WAITFORONE, NULL);
+	if (n <= 0)
+		fatal("recvmmsg");
+	return (unsigned int)n;
+}
+
+/* The echo child, batched: what it reads it sends back at once. */
+static void
+echo_batched(int fd)
+{
+	unsigned int n, i;
+
+	mbatch_init(&rb);
+	for (;;) {
+		n = xrecvmmsg(fd, &rb, MMSG_MAX);
+		for (i = 0; i < n; i++) {
+			if (rb.v[i].msg_len == 0)
+				_exit(0);
+			rb.iov[i].iov_len = rb.v[i].msg_len;
+		}
+		xsendmmsg(fd, &rb, n);
+	}
+}
+
+/*
+ * n requests with window in flight, sent with sendmmsg() and read with
+ * recvmmsg(); make(spi, buf, cap) builds one. Replies of another type
+ * than type are not counted (there are none with one client).
+ */
+static double
+batched_run(int fd, size_t n, size_t window, uint8_t type,
+    size_t (*make)(uint32_t, uint8_t *, size_t), uint32_t base)
+{
+	size_t sent = 0, done = 0, k;
+	unsigned int got, i;
+	uint64_t t0 = now_ns();
+
+	mbatch_init(&sb);
+	mbatch_init(&rb);
+	while (done < n) {
+		for (k = 0; sent < n && sent - done < window && k < MMSG_MAX;
+		    k++, sent++)
+			sb.iov[k].iov_len = make(base + (uint32_t)sent,
+			    sb.buf[k], sizeof(sb.buf[k]));
+		if (k > 0)
+			xsendmmsg(fd, &sb, (unsigned int)k);
+		got = xrecvmmsg(fd, &rb, MMSG_MAX);
+		for (i = 0; i < got; i++) {
+			if (rb.v[i].msg_len < 16 || rb.buf[i][1] != type)
+				continue;
+			if (rb.buf[i][2] != 0)
+				fatalx("request refused: errno %u",
+				    rb.buf[i][2]);
+			done++;
+		}
+	}
+	return (double)n / ((double)(now_ns() - t0) / 1e9);
+}
+
+static size_t
+make_add(uint32_t spi, uint8_t *buf, size_t cap)
+{
+	return build(P(ADD), spi, buf, cap);
+}
+
+static size_t
+make_echo(uint32_t spi, uint8_t *buf, size_t cap)
+{
+	(void)spi;
+	return build(P(ADD), SPI_BASE, buf, cap);
 }
 
 /* n ADDs from spi0, one at a time or window in flight; rate. */
@@ -517,6 +719,27 @@ sock_get_latency(int fd, size_t nsas, const char *what)
 	lat_print(what, lat, GET_SAMPLES);
 }
 
+/*
+ * n DELETEs one at a time of the oldest SAs (spi0 on): every SA of the
+ * bench is between the same two hosts, so each is on one pair chain as
+ * long as the SADB (the DELETE of an old one used to walk it).
+ */
+static double
+sock_delete(int fd, uint32_t spi0, size_t n)
+{
+	uint8_t buf[512];
+	uint64_t t0 = now_ns();
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = build(P(DELETE), spi0 + (uint32_t)i, buf, sizeof(buf));
+		xsend(fd, buf, len);
+		if (recv_reply(fd, P(DELETE)) != 0)
+			fatalx("DELETE failed");
+	}
+	return (double)n / ((double)(now_ns() - t0) / 1e9);
+}
+
 static void
 sock_flush(int fd)
 {
@@ -584,7 +807,9 @@ main(int argc, char **argv)
 {
 	const char *s = getenv("PARAPET_SEED");
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 0) : 1000000;
-	double core_rate, sync_rate, pipe_rate, echo1, echo64;
+	double core_rate, sync_rate, pipe_rate, mm_rate, echo1, echo64, echomm;
+	struct cpu_mark cm;
+	size_t third;
 	long rss0, rss1;
 	int fd;
 
@@ -592,8 +817,8 @@ main(int argc, char **argv)
 	rng = s != NULL ? strtoull(s, NULL, 0) : (uint64_t)now_ns();
 	printf("bench_keyd: %zu SAs, seed %" PRIu64 "\nbuild: %s\n", n, rng,
 	    BENCH_BUILD);
-	if (n < (size_t)SMALL * 2)
-		n = (size_t)SMALL * 2;
+	if (n < (size_t)SMALL * 3)
+		n = (size_t)SMALL * 3;
 
 	core_rate = bench_core(n);
 
@@ -618,29 +843,51 @@ main(int argc, char **argv)
 	(void)sock_add(fd, SPI_BASE, SMALL, 1);
 	sock_get_latency(fd, SMALL, "socket GET round trip, 1 k SAs");
 	sock_flush(fd);
-	/* n SAs: the first half one at a time, the rest pipelined. */
-	sync_rate = sock_add(fd, SPI_BASE, n / 2, 1);
-	pipe_rate = sock_add(fd, SPI_BASE + (uint32_t)(n / 2), n - n / 2,
-	    WINDOW);
+	/*
+	 * n SAs: the first third one at a time, the second pipelined with
+	 * send()/recv(), the rest pipelined with sendmmsg()/recvmmsg().
+	 */
+	third = n / 3;
+	cpu_mark(&cm);
+	sync_rate = sock_add(fd, SPI_BASE, third, 1);
+	cpu_print("CPU: ADD one at a time", &cm, third);
+	cpu_mark(&cm);
+	pipe_rate = sock_add(fd, SPI_BASE + (uint32_t)third, third, WINDOW);
+	cpu_print("CPU: ADD 64 in flight", &cm, third);
+	cpu_mark(&cm);
+	mm_rate = batched_run(fd, n - 2 * third, WINDOW, P(ADD), make_add,
+	    SPI_BASE + (uint32_t)(2 * third));
+	cpu_print("CPU: ADD 64 in flight, batching client", &cm,
+	    n - 2 * third);
 	rss1 = rss_kib(keyd_pid);
-	echo1 = echo_rate(100000, 1);
-	echo64 = echo_rate(200000, WINDOW);
+	echo1 = echo_rate(100000, 1, false);
+	echo64 = echo_rate(200000, WINDOW, false);
+	echomm = echo_rate(400000, WINDOW, true);
 	printf("%-44s %10.0f /s  (ratio to core %.3f, to echo %.3f)\n",
 	    "socket ADD, one at a time", sync_rate, sync_rate / core_rate,
 	    sync_rate / echo1);
 	printf("%-44s %10.0f /s  (ratio to core %.3f, to echo %.3f)\n",
 	    "socket ADD, 64 in flight", pipe_rate, pipe_rate / core_rate,
 	    pipe_rate / echo64);
+	printf("%-44s %10.0f /s  (ratio to core %.3f, to echo %.3f)\n",
+	    "socket ADD, 64 in flight, batching client", mm_rate,
+	    mm_rate / core_rate, mm_rate / echomm);
 	printf("%-44s %10.0f /s\n", "reference: SEQPACKET echo, one at a time",
 	    echo1);
 	printf("%-44s %10.0f /s\n", "reference: SEQPACKET echo, 64 in flight",
 	    echo64);
+	printf("%-44s %10.0f /s\n", "reference: SEQPACKET echo, batched",
+	    echomm);
+	if (getenv("BENCH_KEYD_ADD_ONLY") != NULL)
+		return 0;	/* the ADD figures only (cleanup at exit) */
 	printf("%-44s %10.1f B/SA  (RSS %ld -> %ld KiB)\n",
 	    "keyd RSS growth", (double)(rss1 - rss0) * 1024.0 / (double)n,
 	    rss0, rss1);
 	sock_get_latency(fd, n, "socket GET round trip, all SAs");
 	sock_dump(fd, n);
 	printf("%-44s %10ld KiB\n", "keyd RSS after DUMP", rss_kib(keyd_pid));
+	printf("%-44s %10.0f /s\n", "socket DELETE of the oldest, 1 at a time",
+	    sock_delete(fd, SPI_BASE, 2000));
 	printf("%-44s %10.0f /s\n", "socket GETSPI seq 0, one at a time",
 	    sock_getspi(fd, 50000, 1, false));
 	printf("%-44s %10.0f /s\n", "socket GETSPI seq 0, 64 in flight",

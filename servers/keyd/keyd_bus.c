@@ -3,6 +3,8 @@
  * proto/keyd.proto).
  *
  *   SADB change (pfkey_dispatch.c hooks) --> SaChangeEvent  --> topic "sa"
+ *     (within a batch of the shell: kept, then SaChangeBatchEvent, one
+ *     frame for the batch; a batch of one change is a SaChangeEvent)
  *   acquire ended (hooks, timer)         --> AcquireDoneEvent --> "sa"
  *   SaSyncRequest  --> a sadb_cursor walk, one page per request
  *   SaUsageRequest --> sadb_lookup() + generation check --> keyd_pfkey_use()
@@ -39,6 +41,15 @@
  */
 #define KEYD_SAFLAGS_ESN	0x400u
 
+/*
+ * SA changes of one batch, kept until its end (or BATCH_MAX): one frame
+ * instead of one per change. Each keeps a copy of its keys (the SADB's
+ * may go before the batch ends); keys longer than KEY_MAX (none pass
+ * the dispatcher) make the change go alone, at once.
+ */
+#define BATCH_MAX	64		/* <= BUS_SA_CHANGE_BATCH_MAX */
+#define KEY_MAX		64
+
 /* One Sa and the storage its pointers need. */
 struct sa_box {
 	Parapet__Sa		sa;
@@ -50,6 +61,14 @@ struct sa_box {
 	uint8_t			src_b[16];
 	uint8_t			dst_b[16];
 	uint8_t			oa_b[16];
+};
+
+/* One change kept for the batch's frame. */
+struct ev_box {
+	Parapet__SaChangeEvent	ev;
+	struct sa_box		b;
+	uint8_t			akey[KEY_MAX];
+	uint8_t			ekey[KEY_MAX];
 };
 
 struct sync_walk {
@@ -70,9 +89,14 @@ struct keyd_bus {
 	struct sync_walk	 walks[KEYD_SYNC_WALKS_MAX];
 	struct sa_box		 page[BUS_SA_SYNC_MAX];
 	Parapet__Sa		*pagep[BUS_SA_SYNC_MAX];
+	bool			 batching;
+	size_t			 nbatch;
+	struct ev_box		 batch[BATCH_MAX];
+	Parapet__SaChangeEvent	*batchp[BATCH_MAX];
 	struct log_rl		 rl;
 	/* Counters. */
 	uint64_t		 n_events;
+	uint64_t		 n_batches;	/* SaChangeBatchEvent frames */
 	uint64_t		 n_publish_err;
 	uint64_t		 n_sync_pages;
 	uint64_t		 n_usage;
@@ -195,6 +219,7 @@ publish(struct keyd_bus *kb, uint32_t type, const ProtobufCMessage *body)
 		kb->n_publish_err++;
 		log_rl_warnx(&kb->rl, "bus: cannot publish %s: %s",
 		    type == T(SA_CHANGE_EVENT) ? "SaChangeEvent" :
+		    type == T(SA_CHANGE_BATCH_EVENT) ? "SaChangeBatchEvent" :
 		    "AcquireDoneEvent", strerror(-error));
 		return;
 	}
@@ -216,26 +241,99 @@ static const Parapet__SaDeleteReason reason_map[] = {
 	[KEYD_SA_REASON_EXPIRED] = PARAPET__SA_DELETE_REASON__SA_DELETE_EXPIRED,
 };
 
+/* The kept changes: one SaChangeEvent, or one SaChangeBatchEvent. */
+static void
+batch_flush(struct keyd_bus *kb)
+{
+	Parapet__SaChangeBatchEvent be;
+	size_t i, n = kb->nbatch;
+	uint64_t sent = kb->n_events;
+
+	if (n == 0)
+		return;
+	if (n == 1)
+		publish(kb, T(SA_CHANGE_EVENT), &kb->batch[0].ev.base);
+	else {
+		for (i = 0; i < n; i++)
+			kb->batchp[i] = &kb->batch[i].ev;
+		parapet__sa_change_batch_event__init(&be);
+		be.n_events = n;
+		be.events = kb->batchp;
+		publish(kb, T(SA_CHANGE_BATCH_EVENT), &be.base);
+		if (kb->n_events != sent) {
+			/* publish() counted one; each change is an event. */
+			kb->n_batches++;
+			kb->n_events += n - 1;
+		}
+	}
+	explicit_bzero(kb->batch, n * sizeof(kb->batch[0]));	/* keys */
+	kb->nbatch = 0;
+}
+
+/* Own copies of b's borrowed keys in e; false if one does not fit. */
+static bool
+keys_own(struct ev_box *e)
+{
+	ProtobufCBinaryData *a = &e->b.sa.auth_key, *k = &e->b.sa.enc_key;
+
+	if (a->len > sizeof(e->akey) || k->len > sizeof(e->ekey))
+		return false;
+	if (a->len > 0) {
+		memcpy(e->akey, a->data, a->len);
+		a->data = e->akey;
+	}
+	if (k->len > 0) {
+		memcpy(e->ekey, k->data, k->len);
+		k->data = e->ekey;
+	}
+	return true;
+}
+
+static void
+event_set(Parapet__SaChangeEvent *ev, Parapet__Sa *sa, enum keyd_sa_change c,
+    enum keyd_sa_reason why)
+{
+	parapet__sa_change_event__init(ev);
+	ev->change = change_map[c];
+	ev->reason = c == KEYD_SA_DELETE ? reason_map[why] :
+	    PARAPET__SA_DELETE_REASON__SA_DELETE_UNSPEC;
+	ev->sa = sa;
+}
+
 static void
 on_sa_change(enum keyd_sa_change c, enum keyd_sa_reason why,
     const struct sadb_sa *sa, void *arg)
 {
 	struct keyd_bus *kb = arg;
-	Parapet__SaChangeEvent ev;
-	struct sa_box b;
+	struct ev_box *e;
 	int64_t woff = 0;
 
 	if (kb->pfkey != NULL)
 		(void)keyd_pfkey_now(kb->pfkey, &woff);
-	if (!sa_fill(&b, sa, c != KEYD_SA_DELETE, woff))
+	if (kb->batching && kb->nbatch == BATCH_MAX)
+		batch_flush(kb);
+	e = &kb->batch[kb->nbatch];
+	if (!sa_fill(&e->b, sa, c != KEYD_SA_DELETE, woff))
 		return;
-	parapet__sa_change_event__init(&ev);
-	ev.change = change_map[c];
-	ev.reason = c == KEYD_SA_DELETE ? reason_map[why] :
-	    PARAPET__SA_DELETE_REASON__SA_DELETE_UNSPEC;
-	ev.sa = &b.sa;
-	publish(kb, T(SA_CHANGE_EVENT), &ev.base);
-	explicit_bzero(&b, sizeof(b));
+	event_set(&e->ev, &e->b.sa, c, why);
+	if (kb->batching && keys_own(e)) {
+		kb->nbatch++;
+		return;
+	}
+	/* Alone, at once, after what is kept (order); e is past those. */
+	batch_flush(kb);
+	publish(kb, T(SA_CHANGE_EVENT), &e->ev.base);
+	explicit_bzero(e, sizeof(*e));
+}
+
+static void
+on_batch(bool begin, void *arg)
+{
+	struct keyd_bus *kb = arg;
+
+	if (!begin)
+		batch_flush(kb);
+	kb->batching = begin;
 }
 
 static void arm_timer(struct keyd_bus *);
@@ -261,6 +359,7 @@ acquire_told(struct keyd_bus *kb, const struct acquire *a,
 	ev.result = result_map[res];
 	ev.error = res == ACQUIRE_REFUSED ? (uint32_t)(error != 0 ? error :
 	    EINVAL) : 0;
+	batch_flush(kb);	/* after the SA changes made before it */
 	publish(kb, T(ACQUIRE_DONE_EVENT), &ev.base);
 }
 
@@ -277,7 +376,7 @@ on_acquire_done(const struct acquire *a, enum acquire_result res, int error,
 struct keyd_hooks
 keyd_bus_hooks(struct keyd_bus *kb)
 {
-	struct keyd_hooks h = { on_sa_change, on_acquire_done, kb };
+	struct keyd_hooks h = { on_sa_change, on_acquire_done, kb, on_batch };
 
 	return h;
 }
@@ -473,6 +572,7 @@ on_usage(struct bus_client *c, const struct bus_msg *m, void *arg)
 	(void)c;
 	parapet__sa_usage_reply__init(&rep);
 	now = now_ms(kb, &woff);
+	on_batch(true, kb);	/* the expiries of one report, one frame */
 	for (i = 0; i < rq->n_usage; i++) {
 		u = rq->usage[i];
 		sockaddr_of(u->dst, &dst);
@@ -503,6 +603,7 @@ on_usage(struct bus_client *c, const struct bus_msg *m, void *arg)
 		if (st == SA_STATE_DEAD)
 			rep.expired++;
 	}
+	on_batch(false, kb);
 	if (bus_reply(kb->bus, m, 0, T(SA_USAGE_REPLY), &rep.base) != 0)
 		kb->n_publish_err++;
 }
@@ -598,6 +699,7 @@ keyd_bus_start(struct keyd_bus **out, struct server *srv, struct sadb *db,
 	uv_timer_init(server_loop(srv), &kb->timer);
 	kb->timer.data = kb;
 	if (server_counter_add(srv, "keyd.bus.events", &kb->n_events) != 0 ||
+	    server_counter_add(srv, "keyd.bus.batches", &kb->n_batches) != 0 ||
 	    server_counter_add(srv, "keyd.bus.publish_errors",
 	    &kb->n_publish_err) != 0 ||
 	    server_counter_add(srv, "keyd.bus.sync_pages",
@@ -639,6 +741,9 @@ keyd_bus_stop(struct keyd_bus *kb)
 		return;
 	kb->stopping = true;
 	kb->pfkey = NULL;
+	explicit_bzero(kb->batch, sizeof(kb->batch));	/* none kept: keys */
+	kb->nbatch = 0;
+	kb->batching = false;
 	for (i = 0; i < nitems(kb->walks); i++)
 		walk_drop(&kb->walks[i]);
 	uv_timer_stop(&kb->timer);

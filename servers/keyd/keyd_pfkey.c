@@ -16,6 +16,16 @@
  * whose queue is over QUEUE_PAUSE is not read until it drains, so a
  * client that sends without reading cannot grow its queue without bound.
  *
+ * Batching (system calls dominate, docs/notes-keydperf.md): a readable
+ * connection is read with recvmmsg(), up to RBATCH datagrams per call;
+ * while they are handled every message (replies, broadcasts) is queued,
+ * not sent, and at the end of the batch each connection's queue goes out
+ * with sendmmsg(), up to SBATCH messages per call. Order per socket is
+ * the order of the requests, as before. Datagrams read but not to be
+ * handled yet (an X_SPD* request went to policyd, the queue is over
+ * QUEUE_PAUSE) wait in the connection's input backlog, handled before
+ * the socket is read again.
+ *
  * DUMP is generated only while the queue is empty: each SA's reply is
  * built when the previous one went out, so the dump is never truncated,
  * needs memory for one reply, and other clients are served between
@@ -51,9 +61,19 @@
 #define QUEUE_PAUSE	256	/* stop reading a client above this */
 #define QUEUE_MAX	4096	/* drop broadcasts to a client above this */
 #define BACKLOG		64
+#define RBATCH		32	/* datagrams per recvmmsg() */
+#define SBATCH		64	/* messages per sendmmsg() */
 
 struct outmsg {
 	struct outmsg	*next;
+	size_t		 len;
+	uint8_t		 data[];
+};
+
+/* A datagram read and not handled yet: n as received, len kept. */
+struct inmsg {
+	struct inmsg	*next;
+	size_t		 n;
 	size_t		 len;
 	uint8_t		 data[];
 };
@@ -71,6 +91,8 @@ struct conn {
 	struct outmsg		*qhead;
 	struct outmsg		*qtail;
 	size_t			 qn;
+	struct inmsg		*inhead;	/* read, not yet handled */
+	struct inmsg		*intail;
 	/* DUMP in progress. */
 	bool			 dumping;
 	struct sadb_cursor	 cur;
@@ -112,6 +134,7 @@ struct keyd_pfkey {
 	bool			 stopping;
 	struct conn		*conns;
 	struct conn		*sender;	/* of the request being handled */
+	bool			 defer;		/* queue, do not send (batch) */
 	struct keyd_core	 core;
 	struct keyd_spd		*spd;		/* the SPD relay */
 	struct log_rl		 rl;
@@ -123,11 +146,17 @@ struct keyd_pfkey {
 	uint64_t		 n_in;
 	uint64_t		 n_out;
 	uint64_t		 n_expire;
+	uint64_t		 n_backlog;	/* datagrams kept to handle later */
+	uint64_t		 n_batches;	/* recvmmsg() batches of > 1 */
 	struct ctr		 in[PARAPET_SADB_MAX + 1];
 	struct ctr		 out[PARAPET_SADB_MAX + 1];
 	struct ctr		 rej[PFKEY_REJECT_COUNT];
-	uint8_t			 rbuf[PFKEY_MSG_MAX_BYTES];
+	uint8_t			*rbuf;		/* the datagram being handled */
 	uint8_t			 tbuf[PFKEY_MSG_MAX_BYTES];
+	/* recvmmsg() slots; a datagram is at most PFKEY_MSG_MAX_BYTES. */
+	struct mmsghdr		 rmsg[RBATCH];
+	struct iovec		 riov[RBATCH];
+	uint8_t			 rslot[RBATCH][PFKEY_MSG_MAX_BYTES];
 };
 
 static const char *const type_names[PARAPET_SADB_MAX + 1] = {
@@ -181,8 +210,12 @@ rnd(void *buf, size_t len, void *arg)
 	randombytes_buf(buf, len);
 }
 
+static void	backlog_free(struct conn *);
+
 /* Sync mode for the preload library (block "sync mode" below). */
 enum { SYNC_NONE, SYNC_MAIN, SYNC_SIDE };
+static bool	sync_is_placeholder(const struct conn *,
+		    const struct outmsg *);
 static bool	sync_placeholder(struct conn *, const struct outmsg *);
 static void	sync_unlink(struct conn *);
 static void	sync_reject(struct conn *, enum pfkey_reject);
@@ -247,7 +280,8 @@ send_owned(struct conn *c, struct outmsg *m)
 		out_free(m);
 		return;
 	}
-	if (c->qhead == NULL && try_send(c, m->data, m->len) != 0) {
+	if (!c->kp->defer && c->qhead == NULL &&
+	    try_send(c, m->data, m->len) != 0) {
 		out_free(m);
 		return;
 	}
@@ -262,7 +296,7 @@ send_copy(struct conn *c, const uint8_t *buf, size_t len, bool droppable)
 
 	if (c->dead)
 		return;
-	if (c->qhead == NULL && try_send(c, buf, len) != 0)
+	if (!c->kp->defer && c->qhead == NULL && try_send(c, buf, len) != 0)
 		return;
 	if ((droppable && c->qn >= QUEUE_MAX) ||
 	    (m = out_new(buf, len)) == NULL) {
@@ -273,20 +307,98 @@ send_copy(struct conn *c, const uint8_t *buf, size_t len, bool droppable)
 }
 
 static void
+dequeue(struct conn *c)
+{
+	struct outmsg *m = c->qhead;
+
+	c->qhead = m->next;
+	if (c->qhead == NULL)
+		c->qtail = NULL;
+	c->qn--;
+	out_free(m);
+}
+
+/*
+ * sendmmsg() of the queue's first messages, up to SBATCH, stopping
+ * before a MARK placeholder; how many went (0: would block or broken).
+ */
+static size_t
+send_batch(struct conn *c)
+{
+	struct mmsghdr v[SBATCH];
+	struct iovec iov[SBATCH];
+	struct outmsg *m;
+	unsigned int k = 0;
+	int n;
+
+	memset(v, 0, sizeof(v));
+	for (m = c->qhead; m != NULL && k < SBATCH &&
+	    !sync_is_placeholder(c, m); m = m->next, k++) {
+		iov[k].iov_base = m->data;
+		iov[k].iov_len = m->len;
+		v[k].msg_hdr.msg_iov = &iov[k];
+		v[k].msg_hdr.msg_iovlen = 1;
+	}
+	do
+		n = sendmmsg(c->fd, v, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return (size_t)n;
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+		c->dead = true;
+	return 0;
+}
+
+/* Send what the socket takes, in order, MARKs to the side channel. */
+static void
 flush_queue(struct conn *c)
 {
-	struct outmsg *m;
+	size_t n, k;
 
-	while ((m = c->qhead) != NULL && !c->dead) {
-		if (!sync_placeholder(c, m) &&
-		    try_send(c, m->data, m->len) == 0)
+	while (c->qhead != NULL && !c->dead) {
+		if (sync_placeholder(c, c->qhead)) {
+			dequeue(c);
+			continue;
+		}
+		if ((n = send_batch(c)) == 0)
 			return;
-		c->qhead = m->next;
-		if (c->qhead == NULL)
-			c->qtail = NULL;
-		c->qn--;
-		out_free(m);
+		for (k = 0; k < n; k++)
+			dequeue(c);
 	}
+}
+
+/*
+ * The end of a batch of sender's requests: every connection's queue, as
+ * far as it goes, in the order a kernel delivers (Linux
+ * pfkey_broadcast(), deliver() above): the other sockets first, then
+ * the sender, then the preload library's side channels, so that a MARK
+ * (the sync library's "send() returns now") goes after every copy of
+ * its request's messages, and a sender that has its reply finds the
+ * broadcasts to the other sockets already there. MARKs met meanwhile
+ * wait in their side channel's queue (defer).
+ */
+static int
+flush_rank(const struct conn *c, const struct conn *sender)
+{
+	if (c->sync_role == SYNC_SIDE)
+		return 2;
+	return c == sender ? 1 : 0;
+}
+
+static void
+flush_all(struct keyd_pfkey *kp, struct conn *sender)
+{
+	bool defer = kp->defer;
+	struct conn *c;
+	int pass;
+
+	kp->defer = true;
+	for (pass = 0; pass < 3; pass++)
+		for (c = kp->conns; c != NULL; c = c->next)
+			if (c->qhead != NULL && !c->dead &&
+			    flush_rank(c, sender) == pass)
+				flush_queue(c);
+	kp->defer = defer;
 }
 
 static bool
@@ -438,7 +550,7 @@ handle_closed(uv_handle_t *h)
 	struct keyd_pfkey *kp = h->data;
 
 	if (--kp->handles == 0 && kp->stopping) {
-		sodium_memzero(kp->rbuf, sizeof(kp->rbuf));
+		sodium_memzero(kp->rslot, sizeof(kp->rslot));
 		free(kp);
 	}
 }
@@ -452,7 +564,7 @@ conn_closed(uv_handle_t *h)
 	close(c->fd);
 	free(c);
 	if (--kp->handles == 0 && kp->stopping) {
-		sodium_memzero(kp->rbuf, sizeof(kp->rbuf));
+		sodium_memzero(kp->rslot, sizeof(kp->rslot));
 		free(kp);
 	}
 }
@@ -480,11 +592,19 @@ conn_close(struct conn *c)
 	}
 	c->qtail = NULL;
 	c->qn = 0;
+	backlog_free(c);
 	uv_close((uv_handle_t *)&c->poll, conn_closed);
 }
 
 static void on_conn(uv_poll_t *, int, int);
 static void arm_timer(struct keyd_pfkey *);
+
+/* May c's datagrams be handled now? */
+static bool
+conn_can_read(const struct conn *c)
+{
+	return !c->dead && c->qn < QUEUE_PAUSE && c->spd == NULL;
+}
 
 /* Wait for what the connection needs now. */
 static void
@@ -494,9 +614,11 @@ conn_rearm(struct conn *c)
 
 	if (c->dead)
 		return;
-	if (c->qn < QUEUE_PAUSE && c->spd == NULL)
+	if (conn_can_read(c))
 		ev |= UV_READABLE;
-	if (c->qhead != NULL || c->dumping || keyd_spd_ready(c->spd_dump))
+	/* A backlog to handle: wake up at once (the socket is writable). */
+	if (c->qhead != NULL || c->dumping || keyd_spd_ready(c->spd_dump) ||
+	    (c->inhead != NULL && conn_can_read(c)))
 		ev |= UV_WRITABLE;
 	if (ev != c->events) {
 		c->events = ev;
@@ -535,7 +657,8 @@ reject(struct keyd_pfkey *kp, struct conn *c, const struct pfkey_msg *m,
 	sync_reject(c, why);
 	if (!pfkey_reject_replyable(why))
 		return;		/* a kernel fails the send() instead */
-	promisc_copy(kp, buf, len);
+	if (buf != NULL)	/* NULL: too big, not kept */
+		promisc_copy(kp, buf, len);
 	keyd_core_error(&kp->core, &m->hdr, pfkey_reject_errno(why), deliver,
 	    kp);
 }
@@ -551,7 +674,7 @@ handle_datagram(struct keyd_pfkey *kp, struct conn *c, size_t n)
 	struct pfkey_msg m;
 
 	kp->n_in++;
-	if (n > sizeof(kp->rbuf)) {
+	if (n > PFKEY_MSG_MAX_BYTES) {
 		/* Cut by recv: MSG_TRUNC told the real size. */
 		memset(&m, 0, sizeof(m));
 		reject(kp, c, &m, PFKEY_REJECT_MSG_TOO_BIG, NULL, 0);
@@ -643,10 +766,16 @@ sync_emit(struct conn *c, const uint8_t *mark)
  * a client starts with version 0xff), now sent on the side channel.
  */
 static bool
+sync_is_placeholder(const struct conn *c, const struct outmsg *m)
+{
+	return c->sync_role == SYNC_MAIN && m->len == PFKEY_SYNC_LEN &&
+	    m->data[0] == PFKEY_SYNC_VERSION;
+}
+
+static bool
 sync_placeholder(struct conn *c, const struct outmsg *m)
 {
-	if (c->sync_role != SYNC_MAIN || m->len != PFKEY_SYNC_LEN ||
-	    m->data[0] != PFKEY_SYNC_VERSION)
+	if (!sync_is_placeholder(c, m))
 		return false;
 	if (c->sync_peer != NULL)
 		send_copy(c->sync_peer, m->data, m->len, false);
@@ -820,35 +949,164 @@ spd_relay(struct keyd_pfkey *kp, struct conn *c, const struct pfkey_msg *m,
 	return true;
 }
 
+/* ---- reading ---- */
+
+/* Tell the bus side a batch begins or ends (one frame of SA changes). */
+static void
+batch_mark(struct keyd_pfkey *kp, bool begin)
+{
+	if (kp->core.hooks.batch != NULL)
+		kp->core.hooks.batch(begin, kp->core.hooks.arg);
+}
+
+static void
+backlog_free(struct conn *c)
+{
+	struct inmsg *m;
+
+	while ((m = c->inhead) != NULL) {
+		c->inhead = m->next;
+		sodium_memzero(m->data, m->len);
+		free(m);
+	}
+	c->intail = NULL;
+}
+
+/* Keep a datagram read too early (maybe cut: n > len). */
+static void
+backlog_add(struct keyd_pfkey *kp, struct conn *c, const uint8_t *buf,
+    size_t n)
+{
+	size_t len = n < PFKEY_MSG_MAX_BYTES ? n : PFKEY_MSG_MAX_BYTES;
+	struct inmsg *m;
+
+	if ((m = malloc(sizeof(*m) + len)) == NULL) {
+		/* As a kernel short of memory: the datagram is lost. */
+		log_rl_warnx(&kp->rl, "pfkey: no memory: a datagram of pid "
+		    "%d is lost", (int)c->pid);
+		return;
+	}
+	m->next = NULL;
+	m->n = n;
+	m->len = len;
+	memcpy(m->data, buf, len);
+	kp->n_backlog++;
+	if (c->intail != NULL)
+		c->intail->next = m;
+	else
+		c->inhead = m;
+	c->intail = m;
+}
+
+/* Handle one datagram (n octets as received, maybe cut) at buf. */
+static void
+conn_datagram(struct keyd_pfkey *kp, struct conn *c, uint8_t *buf, size_t n)
+{
+	kp->rbuf = buf;
+	kp->sender = c;
+	sync_datagram(kp, c, n);
+	kp->sender = NULL;
+	kp->rbuf = NULL;
+	/* The datagram may hold keys. */
+	sodium_memzero(buf, n < PFKEY_MSG_MAX_BYTES ? n : PFKEY_MSG_MAX_BYTES);
+}
+
+/* The backlog first, in order, while c may be read. */
+static void
+backlog_run(struct keyd_pfkey *kp, struct conn *c, unsigned int *budget)
+{
+	struct inmsg *m;
+
+	while ((m = c->inhead) != NULL && *budget > 0 && conn_can_read(c)) {
+		c->inhead = m->next;
+		if (c->inhead == NULL)
+			c->intail = NULL;
+		conn_datagram(kp, c, m->data, m->n);
+		free(m);	/* wiped by conn_datagram() */
+		(*budget)--;
+	}
+	if (c->dead)
+		backlog_free(c);
+}
+
+/* recvmmsg() of up to want datagrams into the slots: how many (0: none). */
+static unsigned int
+recv_batch(struct keyd_pfkey *kp, struct conn *c, unsigned int want)
+{
+	int n;
+
+	do
+		n = recvmmsg(c->fd, kp->rmsg, want, MSG_DONTWAIT | MSG_TRUNC,
+		    NULL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			c->dead = true;
+		return 0;
+	}
+	return (unsigned int)n;
+}
+
+/* Handle the n datagrams in the slots, keeping those not to handle yet. */
+static void
+batch_run(struct keyd_pfkey *kp, struct conn *c, unsigned int n)
+{
+	unsigned int i;
+	size_t len;
+
+	for (i = 0; i < n && !c->dead; i++) {
+		len = kp->rmsg[i].msg_len;
+		if (len == 0) {
+			/* EOF (an empty datagram looks the same). */
+			c->dead = true;
+			break;
+		}
+		if (c->inhead == NULL && conn_can_read(c))
+			conn_datagram(kp, c, kp->rslot[i], len);
+		else {
+			backlog_add(kp, c, kp->rslot[i], len);
+			sodium_memzero(kp->rslot[i],
+			    len < PFKEY_MSG_MAX_BYTES ? len :
+			    PFKEY_MSG_MAX_BYTES);
+		}
+	}
+	/* What came after an EOF or a broken connection. */
+	for (; i < n; i++)
+		sodium_memzero(kp->rslot[i], PFKEY_MSG_MAX_BYTES <
+		    kp->rmsg[i].msg_len ? PFKEY_MSG_MAX_BYTES :
+		    kp->rmsg[i].msg_len);
+	if (c->dead)
+		backlog_free(c);
+}
+
+/*
+ * Read and handle up to BUDGET datagrams, replies queued (kp->defer)
+ * and sent per batch with sendmmsg(). A short batch means the socket
+ * is empty: no further recvmmsg() that would find nothing.
+ */
 static void
 conn_read(struct keyd_pfkey *kp, struct conn *c)
 {
-	unsigned int budget = BUDGET;
-	ssize_t n;
+	unsigned int budget = BUDGET, want, n;
 
-	while (budget-- > 0 && !c->dead && c->qn < QUEUE_PAUSE &&
-	    c->spd == NULL) {
-		n = recv(c->fd, kp->rbuf, sizeof(kp->rbuf),
-		    MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->dead = true;
-			return;
-		}
-		if (n == 0) {
-			/* EOF (an empty datagram looks the same). */
-			c->dead = true;
-			return;
-		}
-		kp->sender = c;
-		sync_datagram(kp, c, (size_t)n);
-		kp->sender = NULL;
-		/* The datagram may hold keys. */
-		sodium_memzero(kp->rbuf, (size_t)n < sizeof(kp->rbuf) ?
-		    (size_t)n : sizeof(kp->rbuf));
+	kp->defer = true;
+	batch_mark(kp, true);
+	backlog_run(kp, c, &budget);
+	while (budget > 0 && c->inhead == NULL && conn_can_read(c)) {
+		want = budget < RBATCH ? budget : RBATCH;
+		if ((n = recv_batch(kp, c, want)) == 0)
+			break;
+		if (n > 1)
+			kp->n_batches++;
+		batch_run(kp, c, n);
+		budget -= n;
+		flush_all(kp, c);
+		if (n < want)
+			break;
 	}
+	kp->defer = false;
+	flush_all(kp, c);
+	batch_mark(kp, false);
 }
 
 static void
@@ -864,7 +1122,7 @@ on_conn(uv_poll_t *h, int status, int events)
 		dump_pump(c);
 		keyd_spd_pump(kp->spd, c->spd_dump);
 	}
-	if (!c->dead && (events & UV_READABLE) != 0)
+	if (!c->dead && ((events & UV_READABLE) != 0 || c->inhead != NULL))
 		conn_read(kp, c);
 	/* A dump may have started: give it its first step. */
 	if (!c->dead && c->dumping && c->qhead == NULL)
@@ -998,7 +1256,9 @@ on_timer(uv_timer_t *t)
 	struct keyd_pfkey *kp = t->data;
 
 	kp->sender = NULL;
+	batch_mark(kp, true);
 	(void)sadb_expire(kp->cfg.db, now_ms(kp), on_event, kp);
+	batch_mark(kp, false);
 	sweep(kp);
 	arm_timer(kp);
 }
@@ -1054,6 +1314,7 @@ keyd_pfkey_start(struct keyd_pfkey **out, uv_loop_t *loop, struct server *srv,
     const struct keyd_pfkey_cfg *cfg)
 {
 	struct keyd_pfkey *kp;
+	size_t i;
 	int error;
 
 	if ((kp = calloc(1, sizeof(*kp))) == NULL)
@@ -1062,8 +1323,18 @@ keyd_pfkey_start(struct keyd_pfkey **out, uv_loop_t *loop, struct server *srv,
 	kp->srv = srv;
 	kp->cfg = *cfg;
 	kp->lfd = -1;
+	for (i = 0; i < RBATCH; i++) {
+		kp->riov[i].iov_base = kp->rslot[i];
+		kp->riov[i].iov_len = sizeof(kp->rslot[i]);
+		kp->rmsg[i].msg_hdr.msg_iov = &kp->riov[i];
+		kp->rmsg[i].msg_hdr.msg_iovlen = 1;
+	}
 	snprintf(kp->path, sizeof(kp->path), "%s", cfg->path);
 	keyd_core_init(&kp->core, cfg->db, rnd, NULL, cfg->have_aes);
+#ifdef PARAPET_CRYPTO_OPENSSL
+	/* ipsecd has OpenSSL libcrypto: RFC 8221 (docs/notes-openssl.md). */
+	kp->core.have_libcrypto = true;
+#endif
 	kp->core.acq = cfg->acq;
 	kp->core.hooks = cfg->hooks;
 	if ((error = listen_on(kp)) != 0) {
@@ -1088,7 +1359,9 @@ keyd_pfkey_start(struct keyd_pfkey **out, uv_loop_t *loop, struct server *srv,
 	    server_counter_add(srv, "pfkey.out", &kp->n_out) != 0 ||
 	    server_counter_add(srv, "pfkey.rejects", &kp->n_rejects) != 0 ||
 	    server_counter_add(srv, "pfkey.dropped", &kp->n_dropped) != 0 ||
-	    server_counter_add(srv, "pfkey.expires", &kp->n_expire) != 0)
+	    server_counter_add(srv, "pfkey.expires", &kp->n_expire) != 0 ||
+	    server_counter_add(srv, "pfkey.backlog", &kp->n_backlog) != 0 ||
+	    server_counter_add(srv, "pfkey.batches", &kp->n_batches) != 0)
 		log_warnx("pfkey: cannot register counters");
 	{
 		/* The SPD relay; without it X_SPD* answer EAGAIN. */

@@ -3,7 +3,9 @@
  * listener (RUNDIR/pfkey.sock), one connection per PF_KEY client, one
  * datagram per sadb_msg, the privilege check (SO_PEERCRED), validation
  * (pfkey_msg_parse()), dispatch (pfkey_dispatch.h), the broadcast rules,
- * DUMP streaming with flow control and the lifetime timer.
+ * DUMP streaming with flow control and the lifetime timer. Datagrams
+ * are read with recvmmsg() and answered with sendmmsg() per batch; the
+ * SA changes of a batch go to keyd_hooks.batch (one bus frame).
  *
  * Untrusted input: everything a client sends, and client behaviour (slow
  * readers, abrupt closes). Nothing a client does stops the others.

@@ -15,8 +15,10 @@
  * Layout (docs/DESIGN.md §10.6 has the figures):
  *
  *   primary[h(satype, spi, dst)] -> sa -> sa ...	(h_next)
- *   reqid[h(reqid)]              -> sa -> sa ...	(r_next)
- *   pair[h(satype, src, dst)]    -> sa -> sa ...	(p_next)
+ *   reqid[h(reqid)]              -> sa <-> sa ...	(r_next, r_pprev)
+ *   pair[h(satype, src, dst)]    -> sa <-> sa ...	(p_next, p_pprev)
+ *   seq[h(satype, seq, src, dst)] -> sa <-> sa ...	(s_next, s_pprev;
+ *                                  LARVAL SAs with a GETSPI seq only)
  *   list[type]: head <-> sa <-> sa <-> tail		(l_prev, l_next)
  *   heap: [(deadline, sa)], sa->heap_idx		(one entry per SA)
  *   keys: SADB_KEY_CHUNK_BYTES chunks from the hook, carved into
@@ -156,6 +158,21 @@ hash_pair(const struct sadb *db, uint8_t satype,
 }
 
 static uint64_t
+hash_seq(const struct sadb *db, uint8_t satype, uint32_t seq,
+    const struct pfkey_sockaddr *src, const struct pfkey_sockaddr *dst)
+{
+	uint8_t k[40];
+
+	memset(k, 0, 8);
+	k[0] = satype;
+	k[1] = (uint8_t)dst->family;
+	memcpy(k + 4, &seq, 4);
+	addr_key(k + 8, src);
+	addr_key(k + 24, dst);
+	return siphash(db->lim.hash_seed, k, sizeof(k));
+}
+
+static uint64_t
 hash_reqid(const struct sadb *db, uint32_t reqid)
 {
 	uint8_t k[4];
@@ -165,12 +182,14 @@ hash_reqid(const struct sadb *db, uint32_t reqid)
 }
 
 /*
- * Three chained tables with their own link member. They grow together,
+ * Four chained tables with their own link member. They grow together,
  * doubling when the SAs outnumber the buckets (load factor <= 1).
  * XXX growth rehashes at once: about 10 ms at a million SAs; an
  * incremental rehash can come if that ever matters to latency.
+ * TAB_SEQ indexes LARVAL SAs with a non-zero seq (GETSPI's "ask again",
+ * RFC 2367 §3.1.1), so that lookup does not walk the pair chain.
  */
-enum tab { TAB_PRIMARY, TAB_REQID, TAB_PAIR };
+enum tab { TAB_PRIMARY, TAB_REQID, TAB_PAIR, TAB_SEQ, NTABS };
 
 /* FLUSH of at least this many SAs filters the tables in one pass. */
 #define SADB_FLUSH_BULK_MIN	64
@@ -183,8 +202,26 @@ link_of(struct sadb_sa *sa, enum tab t)
 		return &sa->h_next;
 	case TAB_REQID:
 		return &sa->r_next;
-	default:
+	case TAB_PAIR:
 		return &sa->p_next;
+	default:
+		return &sa->s_next;
+	}
+}
+
+/* The back link of t's chain; NULL for the primary chain (walked). */
+static struct sadb_sa ***
+pprev_of(struct sadb_sa *sa, enum tab t)
+{
+	switch (t) {
+	case TAB_PRIMARY:
+		return NULL;
+	case TAB_REQID:
+		return &sa->r_pprev;
+	case TAB_PAIR:
+		return &sa->p_pprev;
+	default:
+		return &sa->s_pprev;
 	}
 }
 
@@ -196,8 +233,10 @@ tab_of(struct sadb *db, enum tab t)
 		return &db->primary;
 	case TAB_REQID:
 		return &db->reqid;
-	default:
+	case TAB_PAIR:
 		return &db->pair;
+	default:
+		return &db->seq;
 	}
 }
 
@@ -209,15 +248,34 @@ hash_of(const struct sadb *db, const struct sadb_sa *sa, enum tab t)
 		return hash_primary(db, sa->satype, sa->sa.spi, &sa->dst.sa);
 	case TAB_REQID:
 		return hash_reqid(db, sa->reqid);
-	default:
+	case TAB_PAIR:
 		return hash_pair(db, sa->satype, &sa->src.sa, &sa->dst.sa);
+	default:
+		return hash_seq(db, sa->satype, sa->seq, &sa->src.sa,
+		    &sa->dst.sa);
 	}
 }
 
 static bool
 indexed(const struct sadb_sa *sa, enum tab t)
 {
-	return t != TAB_REQID || sa->reqid != 0;
+	switch (t) {
+	case TAB_REQID:
+		return sa->reqid != 0;
+	case TAB_SEQ:
+		return sa->sa.state == SA_STATE_LARVAL && sa->seq != 0;
+	default:
+		return true;
+	}
+}
+
+/* *pp = sa, keeping the back link of the chain it points into. */
+static void
+chain_set(struct sadb_sa **pp, struct sadb_sa *sa, enum tab t)
+{
+	*pp = sa;
+	if (sa != NULL && pprev_of(sa, t) != NULL)
+		*pprev_of(sa, t) = pp;
 }
 
 static void
@@ -229,18 +287,25 @@ tab_insert(struct sadb *db, struct sadb_sa *sa, enum tab t)
 	if (!indexed(sa, t))
 		return;
 	i = (size_t)hash_of(db, sa, t) & h->mask;
-	*link_of(sa, t) = h->b[i];
-	h->b[i] = sa;
+	chain_set(link_of(sa, t), h->b[i], t);
+	chain_set(&h->b[i], sa, t);
 }
 
 static void
 tab_remove(struct sadb *db, struct sadb_sa *sa, enum tab t)
 {
 	struct htab *h = tab_of(db, t);
-	struct sadb_sa **pp;
+	struct sadb_sa ***back = pprev_of(sa, t), **pp;
 
-	if (!indexed(sa, t))
+	if (back != NULL) {
+		/* O(1); NULL: not on the chain (reqid 0, not larval). */
+		if (*back == NULL)
+			return;
+		chain_set(*back, *link_of(sa, t), t);
+		*link_of(sa, t) = NULL;
+		*back = NULL;
 		return;
+	}
 	pp = &h->b[(size_t)hash_of(db, sa, t) & h->mask];
 	while (*pp != NULL && *pp != sa)
 		pp = link_of(*pp, t);
@@ -268,8 +333,10 @@ tab_filter(struct sadb *db, enum tab t, int t0, int t1)
 		while ((sa = *pp) != NULL) {
 			ti = sadb_type_idx(sa->satype);
 			if (ti >= t0 && ti <= t1) {
-				*pp = *link_of(sa, t);
+				chain_set(pp, *link_of(sa, t), t);
 				*link_of(sa, t) = NULL;
+				if (pprev_of(sa, t) != NULL)
+					*pprev_of(sa, t) = NULL;
 			} else
 				pp = link_of(sa, t);
 		}
@@ -290,26 +357,26 @@ tab_init(struct htab *h, size_t nbuckets)
 static int
 tabs_grow(struct sadb *db)
 {
-	struct htab nt[3], old[3];
+	struct htab nt[NTABS], old[NTABS];
 	size_t nb = (db->primary.mask + 1) * 2, i, k;
 	struct sadb_sa *sa;
 
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < NTABS; k++) {
 		if (tab_init(&nt[k], nb) != 0) {
 			while (k-- > 0)
 				free(nt[k].b);
 			return -ENOMEM;
 		}
 	}
-	for (k = 0; k < 3; k++) {
+	for (k = 0; k < NTABS; k++) {
 		old[k] = *tab_of(db, (enum tab)k);
 		*tab_of(db, (enum tab)k) = nt[k];
 	}
 	for (i = 0; i < NTYPES; i++)
 		for (sa = db->head[i]; sa != NULL; sa = sa->l_next)
-			for (k = 0; k < 3; k++)
+			for (k = 0; k < NTABS; k++)
 				tab_insert(db, sa, (enum tab)k);
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < NTABS; k++)
 		free(old[k].b);
 	return 0;
 }
@@ -601,6 +668,7 @@ sadb_sa_link(struct sadb *db, struct sadb_sa *sa)
 	tab_insert(db, sa, TAB_PRIMARY);
 	tab_insert(db, sa, TAB_REQID);
 	tab_insert(db, sa, TAB_PAIR);
+	tab_insert(db, sa, TAB_SEQ);
 	sa->l_prev = db->tail[t];
 	sa->l_next = NULL;
 	if (db->tail[t] != NULL)
@@ -632,6 +700,7 @@ sa_destroy(struct sadb *db, struct sadb_sa *sa, bool indexed)
 		tab_remove(db, sa, TAB_PRIMARY);
 		tab_remove(db, sa, TAB_REQID);
 		tab_remove(db, sa, TAB_PAIR);
+		tab_remove(db, sa, TAB_SEQ);
 	}
 	sadb_heap_remove(db, sa);
 	if (sa->l_prev != NULL)
@@ -816,9 +885,12 @@ sadb_create(struct sadb **out, const struct sadb_limits *lim)
 		goto fail;
 	if ((error = tab_init(&db->pair, HASH_MIN)) != 0)
 		goto fail;
+	if ((error = tab_init(&db->seq, HASH_MIN)) != 0)
+		goto fail;
 	*out = db;
 	return 0;
 fail:
+	free(db->seq.b);
 	free(db->pair.b);
 	free(db->reqid.b);
 	free(db->primary.b);
@@ -854,6 +926,7 @@ sadb_destroy(struct sadb *db)
 	free(db->primary.b);
 	free(db->reqid.b);
 	free(db->pair.b);
+	free(db->seq.b);
 	explicit_bzero(db->lim.hash_seed, sizeof(db->lim.hash_seed));
 	free(db);
 }
@@ -881,6 +954,23 @@ sadb_pair_first(const struct sadb *db, uint8_t satype,
 {
 	return db->pair.b[(size_t)hash_pair(db, satype, src, dst) &
 	    db->pair.mask];
+}
+
+struct sadb_sa *
+sadb_larval_by_seq(const struct sadb *db, uint8_t satype, uint32_t seq,
+    const struct pfkey_sockaddr *src, const struct pfkey_sockaddr *dst)
+{
+	struct sadb_sa *sa;
+
+	if (seq == 0 || !sadb_family_ok(dst->family))
+		return NULL;
+	sa = db->seq.b[(size_t)hash_seq(db, satype, seq, src, dst) &
+	    db->seq.mask];
+	for (; sa != NULL; sa = sa->s_next)
+		if (sa->seq == seq && sadb_pair_match(sa, satype, src, dst) &&
+		    sa->sa.state == SA_STATE_LARVAL)
+			return sa;
+	return NULL;
 }
 
 bool
@@ -969,6 +1059,7 @@ sadb_update(struct sadb *db, const struct sa_params *p, uint64_t now_ms,
 	/* Source and reqid may change: reindex those two. */
 	tab_remove(db, sa, TAB_REQID);
 	tab_remove(db, sa, TAB_PAIR);
+	tab_remove(db, sa, TAB_SEQ);	/* no longer LARVAL */
 	sa->src = p->src;
 	sa->dst = p->dst;		/* same address; ports may differ */
 	sa->reqid = (p->present & BIT(PARAPET_SADB_X_EXT_SA2)) ?
@@ -1026,6 +1117,7 @@ sadb_flush(struct sadb *db, uint8_t satype,
 		tab_filter(db, TAB_PRIMARY, t0, t1);
 		tab_filter(db, TAB_REQID, t0, t1);
 		tab_filter(db, TAB_PAIR, t0, t1);
+		tab_filter(db, TAB_SEQ, t0, t1);
 	}
 	for (t = t0; t <= t1; t++) {
 		while (db->head[t] != NULL) {

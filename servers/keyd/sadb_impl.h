@@ -48,10 +48,21 @@ struct sa_extras {
 	uint8_t			data[];
 };
 
+/*
+ * The reqid, pair and seq chains are doubly linked through *_pprev (the
+ * address of the link that points at this SA; NULL: not on the chain),
+ * so taking an SA off them is O(1) however long the chain (every SA
+ * between two hosts is on one pair chain). The primary chain holds a
+ * unique key, one SA per bucket on average: it is walked.
+ */
 struct sadb_sa {
 	struct sadb_sa		*h_next;	/* primary chain */
 	struct sadb_sa		*r_next;	/* reqid chain */
+	struct sadb_sa		**r_pprev;
 	struct sadb_sa		*p_next;	/* address pair chain */
+	struct sadb_sa		**p_pprev;
+	struct sadb_sa		*s_next;	/* larval seq chain */
+	struct sadb_sa		**s_pprev;
 	struct sadb_sa		*l_next;	/* per-type list */
 	struct sadb_sa		*l_prev;
 	uint8_t			*keys;		/* slot: auth, then encrypt */
@@ -106,6 +117,7 @@ struct sadb {
 	struct htab		 primary;
 	struct htab		 reqid;
 	struct htab		 pair;
+	struct htab		 seq;		/* LARVAL SAs with a seq */
 	struct heap_ent		*heap;
 	uint32_t		 heap_n;
 	uint32_t		 heap_cap;
@@ -128,6 +140,10 @@ struct sadb_sa *sadb_pair_first(const struct sadb *, uint8_t satype,
 	    const struct pfkey_sockaddr *src, const struct pfkey_sockaddr *dst);
 bool	 sadb_pair_match(const struct sadb_sa *, uint8_t satype,
 	    const struct pfkey_sockaddr *src, const struct pfkey_sockaddr *dst);
+/* The LARVAL SA of (satype, src, dst) with GETSPI seq seq != 0, or NULL. */
+struct sadb_sa *sadb_larval_by_seq(const struct sadb *, uint8_t satype,
+	    uint32_t seq, const struct pfkey_sockaddr *src,
+	    const struct pfkey_sockaddr *dst);
 int	 sadb_reserve_one(struct sadb *);
 struct sadb_sa *sadb_sa_new(struct sadb *);
 void	 sadb_sa_link(struct sadb *, struct sadb_sa *);

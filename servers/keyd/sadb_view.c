@@ -204,7 +204,8 @@ sadb_memory(const struct sadb *db, struct sadb_mem *m)
 {
 	m->sa_bytes = db->sa_bytes;
 	m->index_bytes = sizeof(*db) +
-	    (db->primary.mask + 1 + db->reqid.mask + 1 + db->pair.mask + 1) *
+	    (db->primary.mask + 1 + db->reqid.mask + 1 + db->pair.mask + 1 +
+	    db->seq.mask + 1) *
 	    sizeof(struct sadb_sa *) +
 	    (size_t)db->heap_cap * sizeof(struct heap_ent);
 	m->key_bytes = db->nchunks * (SADB_KEY_CHUNK_BYTES +

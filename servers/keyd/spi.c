@@ -73,16 +73,10 @@ sadb_getspi(struct sadb *db, const struct sa_params *p,
 	if (p->satype == PARAPET_SADB_X_SATYPE_IPCOMP && hi > SADB_CPI_MAX)
 		return -EINVAL;
 	/* RFC 2367 §3.1.1 / Linux xfrm_find_acq_byseq(): ask again, same SA. */
-	if (p->seq != 0) {
-		for (sa = sadb_pair_first(db, p->satype, &p->src.sa, &p->dst.sa);
-		    sa != NULL; sa = sa->p_next) {
-			if (sadb_pair_match(sa, p->satype, &p->src.sa, &p->dst.sa) &&
-			    sa->sa.state == SA_STATE_LARVAL &&
-			    sa->seq == p->seq) {
-				*out = sa;
-				return 0;
-			}
-		}
+	if (p->seq != 0 && (sa = sadb_larval_by_seq(db, p->satype, p->seq,
+	    &p->src.sa, &p->dst.sa)) != NULL) {
+		*out = sa;
+		return 0;
 	}
 	/* RFC 4303 §2.1: 0 is never an SPI, 1..255 are reserved. */
 	if (lo < SADB_SPI_MIN)

@@ -48,6 +48,7 @@
 
 static struct harness h;
 static struct tclient ipsecd;
+static struct tclient policyd;	/* fake: holds one SpdPfkeyRequest */
 static pid_t keyd_pid = -1;
 static char pfkey_path[100];
 static char log_path[160];
@@ -70,6 +71,7 @@ struct seen_sa {
 	size_t		auth_key_len;
 	uint64_t	hard_bytes;
 	bool		esn;
+	uint8_t		enc_key0;	/* the key's first byte */
 };
 
 #define SEEN_MAX	64
@@ -84,6 +86,7 @@ struct seen_done {
 };
 static struct seen_done dones[SEEN_MAX];
 static int ndones;
+static int nbatches;		/* SaChangeBatchEvent frames */
 
 static void
 copy_sa(struct seen_sa *s, const Parapet__Sa *sa)
@@ -94,26 +97,48 @@ copy_sa(struct seen_sa *s, const Parapet__Sa *sa)
 	s->reqid = sa->reqid;
 	s->enc_alg = sa->enc_alg;
 	s->enc_key_len = sa->enc_key.len;
+	s->enc_key0 = sa->enc_key.len > 0 ? sa->enc_key.data[0] : 0;
 	s->auth_key_len = sa->auth_key.len;
 	s->hard_bytes = sa->hard != NULL ? sa->hard->bytes : 0;
 	s->esn = sa->esn;
 }
 
 static void
-on_sa_event(struct bus_client *c, const struct bus_msg *m, void *arg)
+seen_add(const Parapet__SaChangeEvent *ev)
 {
-	const Parapet__SaChangeEvent *ev = (const void *)m->body;
-
-	(void)c;
-	(void)arg;
-	assert_string_equal(m->src, "keyd");
-	assert_string_equal(m->topic, "sa");
 	if (nseen >= SEEN_MAX)
 		return;
 	seen[nseen].change = ev->change;
 	seen[nseen].reason = ev->reason;
 	copy_sa(&seen[nseen], ev->sa);
 	nseen++;
+}
+
+static void
+on_sa_event(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	(void)c;
+	(void)arg;
+	assert_string_equal(m->src, "keyd");
+	assert_string_equal(m->topic, "sa");
+	seen_add((const void *)m->body);
+}
+
+/* Several changes of one batch (a FLUSH, pipelined requests): in order. */
+static void
+on_sa_batch(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	const Parapet__SaChangeBatchEvent *b = (const void *)m->body;
+	size_t i;
+
+	(void)c;
+	(void)arg;
+	assert_string_equal(m->src, "keyd");
+	assert_string_equal(m->topic, "sa");
+	assert_true(b->n_events >= 2);
+	nbatches++;
+	for (i = 0; i < b->n_events; i++)
+		seen_add(b->events[i]);
 }
 
 static void
@@ -130,6 +155,17 @@ on_done_event(struct bus_client *c, const struct bus_msg *m, void *arg)
 	dones[ndones].result = ev->result;
 	dones[ndones].error = ev->error;
 	ndones++;
+}
+
+/* The fake policyd keeps the request, to be answered by the test. */
+static void
+on_spd_request(struct bus_client *c, const struct bus_msg *m, void *arg)
+{
+	(void)c;
+	(void)arg;
+	snprintf(policyd.held_src, sizeof(policyd.held_src), "%s", m->src);
+	policyd.held_corr = m->corr;
+	policyd.held++;
 }
 
 /* ---- requests to keyd ---- */
@@ -343,6 +379,46 @@ pf_send(int fd, const struct pfkey_msg *m)
 	assert_int_equal(send(fd, buf, len, 0), (ssize_t)len);
 }
 
+/* n datagrams with one sendmmsg(). */
+static void
+pf_send_many(int fd, const struct pfkey_msg *const *m, unsigned int n)
+{
+	static uint8_t buf[4][4096];
+	struct mmsghdr v[4];
+	struct iovec iov[4];
+	unsigned int i;
+	size_t len;
+
+	assert_true(n <= 4);
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < n; i++) {
+		assert_int_equal(pfkey_build_msg(m[i], buf[i], sizeof(buf[i]),
+		    &len), 0);
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = len;
+		v[i].msg_hdr.msg_iov = &iov[i];
+		v[i].msg_hdr.msg_iovlen = 1;
+	}
+	assert_int_equal(sendmmsg(fd, v, n, 0), (int)n);
+}
+
+/* A counter of keyd's, through the bus. */
+static uint64_t
+keyd_counter(const char *name)
+{
+	Parapet__CountersRequest rq;
+	struct box b;
+
+	parapet__counters_request__init(&rq);
+	memset(&b, 0, sizeof(b));
+	b.want_counter = name;
+	assert_int_equal(bus_request(ipsecd.c, "keyd",
+	    PARAPET__MSG_TYPE__MSG_COUNTERS_REQUEST, &rq.base, 0, box_reply,
+	    &b), 0);
+	WAIT(&h, b.done);
+	return b.counter;
+}
+
 static void
 hdr(struct pfkey_msg *m, uint8_t type, uint8_t satype, uint32_t seq)
 {
@@ -413,9 +489,16 @@ setup(void **state)
 	snprintf(pfkey_path, sizeof(pfkey_path), "%s/pfkey.sock", h.dir);
 	snprintf(log_path, sizeof(log_path), "%s/keyd.log", h.dir);
 	tc_create(&h, &ipsecd, "ipsecd");
+	tc_create(&h, &policyd, "policyd");
+	assert_int_equal(bus_client_on(policyd.c,
+	    PARAPET__MSG_TYPE__MSG_SPD_PFKEY_REQUEST, on_spd_request, NULL),
+	    0);
 	assert_int_equal(bus_subscribe(ipsecd.c, "sa"), 0);
 	assert_int_equal(bus_client_on(ipsecd.c,
 	    PARAPET__MSG_TYPE__MSG_SA_CHANGE_EVENT, on_sa_event, NULL), 0);
+	assert_int_equal(bus_client_on(ipsecd.c,
+	    PARAPET__MSG_TYPE__MSG_SA_CHANGE_BATCH_EVENT, on_sa_batch, NULL),
+	    0);
 	assert_int_equal(bus_client_on(ipsecd.c,
 	    PARAPET__MSG_TYPE__MSG_ACQUIRE_DONE_EVENT, on_done_event, NULL),
 	    0);
@@ -478,6 +561,7 @@ teardown(void **state)
 	unlink(log_path);
 	unlink(pfkey_path);
 	tc_destroy(&ipsecd);
+	tc_destroy(&policyd);
 	h_fini(&h);
 	return got > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
 	    0 : -1;
@@ -758,15 +842,134 @@ test_sync_usage_delete(void **state)
 	usage_soft_hard(km, gen);
 	delete_readd(km);
 
-	/* FLUSH tells each usable SA (two), not the larval one. */
+	/* FLUSH tells each usable SA (two), not the larval one: one frame. */
 	nseen = 0;
+	nbatches = 0;
 	hdr(&m, P(FLUSH), P(SATYPE_UNSPEC), 9);
 	pf_request(km, &m, 0, &r);
 	WAIT(&h, nseen == 2);
 	h_spin(&h, 100);
 	assert_int_equal(nseen, 2);
+	assert_int_equal(nbatches, 1);
 	assert_int_equal(seen[0].reason,
 	    PARAPET__SA_DELETE_REASON__SA_DELETE_FLUSH);
+	assert_int_equal(seen[1].reason,
+	    PARAPET__SA_DELETE_REASON__SA_DELETE_FLUSH);
+	close(km);
+}
+
+/*
+ * Pipelined requests (keyd reads them in batches and tells ipsecd a
+ * batch's changes in one frame): every reply in order with its seq, and
+ * every change in order, each INSTALL with its own key, also when an SA
+ * is deleted in the same batch as it was added (keyd keeps copies of the
+ * keys until the frame goes).
+ */
+#define PIPE_N		40
+#define PIPE_DEL_AT	10	/* after this ADD, DELETE of PIPE_DEL_SPI */
+#define PIPE_DEL_SPI	0x3005u
+
+static void
+test_pipelined_batch(void **state)
+{
+	static uint8_t keys[PIPE_N][36];
+	struct pfkey_msg m, r;
+	uint32_t spi, seq = 1000;
+	int km, i, k;
+
+	(void)state;
+	km = km_open();
+	hdr(&m, P(FLUSH), P(SATYPE_UNSPEC), 2);
+	pf_request(km, &m, 0, &r);
+	barrier();
+	nseen = 0;
+	nbatches = 0;
+	for (i = 0; i < PIPE_N; i++) {
+		sa_msg(&m, P(ADD), 0x3000u + (uint32_t)i, seq++, 0);
+		memset(keys[i], 0x40 + i, sizeof(keys[i]));
+		m.key_encrypt.data = keys[i];
+		pf_send(km, &m);
+		if (i == PIPE_DEL_AT) {
+			sa_msg(&m, P(DELETE), PIPE_DEL_SPI, seq++, 0);
+			pf_send(km, &m);
+		}
+	}
+	/* Replies in request order (the ADD broadcasts reach km too). */
+	for (k = 0; k < PIPE_N + 1; k++) {
+		pf_recv_type(km, k == PIPE_DEL_AT + 1 ? P(DELETE) : P(ADD),
+		    &r);
+		assert_int_equal(r.hdr.msg_errno, 0);
+		assert_int_equal(r.hdr.seq, 1000 + k);
+	}
+	WAIT(&h, nseen == PIPE_N + 1);
+	h_spin(&h, 100);
+	assert_int_equal(nseen, PIPE_N + 1);
+	for (k = 0, i = 0; k < PIPE_N + 1; k++) {
+		if (k == PIPE_DEL_AT + 1) {
+			assert_int_equal(seen[k].change,
+			    PARAPET__SA_CHANGE__SA_CHANGE_DELETE);
+			assert_int_equal(seen[k].spi, PIPE_DEL_SPI);
+			assert_int_equal(seen[k].enc_key_len, 0);
+			continue;
+		}
+		spi = 0x3000u + (uint32_t)i;
+		assert_int_equal(seen[k].change,
+		    PARAPET__SA_CHANGE__SA_CHANGE_INSTALL);
+		assert_int_equal(seen[k].spi, spi);
+		assert_int_equal(seen[k].enc_key_len, 36);
+		assert_int_equal(seen[k].enc_key0, 0x40 + i);
+		i++;
+	}
+	print_message("pipelined: %d changes in %d batch frames\n", nseen,
+	    nbatches);
+	hdr(&m, P(FLUSH), P(SATYPE_UNSPEC), 3);
+	pf_request(km, &m, 0, &r);
+	close(km);
+}
+
+/*
+ * An X_SPD* request goes to policyd; the requests the client sent after
+ * it (read by keyd in the same batch, kept in the connection's backlog)
+ * are answered only after policyd's answer, in order.
+ */
+static void
+test_spd_backlog(void **state)
+{
+	Parapet__SpdPfkeyReply rep;
+	struct pfkey_msg m, r, spd, add, get;
+	const struct pfkey_msg *three[3] = { &spd, &add, &get };
+	int km;
+
+	(void)state;
+	km = km_open();
+	hdr(&m, P(FLUSH), P(SATYPE_UNSPEC), 2);
+	pf_request(km, &m, 0, &r);
+	policyd.held = 0;
+	hdr(&spd, P(X_SPDFLUSH), P(SATYPE_UNSPEC), 50);
+	sa_msg(&add, P(ADD), 0x4000, 51, 0);
+	sa_msg(&get, P(GET), 0x4000, 52, 0);
+	pf_send_many(km, three, 3);	/* one batch for keyd, most likely */
+	WAIT(&h, policyd.held == 1);
+	/* Nothing for the client while policyd has not answered. */
+	assert_int_equal(pf_count(km, P(ADD), 200), 0);
+	parapet__spd_pfkey_reply__init(&rep);
+	rep.error = EEXIST;
+	assert_int_equal(bus_reply_to(policyd.c, policyd.held_src,
+	    policyd.held_corr, 0, PARAPET__MSG_TYPE__MSG_SPD_PFKEY_REPLY,
+	    &rep.base), 0);
+	pf_recv_type(km, P(X_SPDFLUSH), &r);
+	assert_int_equal(r.hdr.seq, 50);
+	assert_int_equal(r.hdr.msg_errno, EEXIST);
+	pf_recv_type(km, P(ADD), &r);
+	assert_int_equal(r.hdr.seq, 51);
+	assert_int_equal(r.hdr.msg_errno, 0);
+	pf_recv_type(km, P(GET), &r);
+	assert_int_equal(r.hdr.seq, 52);
+	assert_int_equal(r.hdr.msg_errno, 0);
+	print_message("spd backlog: pfkey.backlog %llu\n",
+	    (unsigned long long)keyd_counter("pfkey.backlog"));
+	hdr(&m, P(FLUSH), P(SATYPE_UNSPEC), 3);
+	pf_request(km, &m, 0, &r);
 	close(km);
 }
 
@@ -777,6 +980,8 @@ main(void)
 		cmocka_unit_test(test_acquire_refused),
 		cmocka_unit_test(test_acquire_installed),
 		cmocka_unit_test(test_sync_usage_delete),
+		cmocka_unit_test(test_pipelined_batch),
+		cmocka_unit_test(test_spd_backlog),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "sadb.h"
-#include "prng.h"
+#include "sadb_prop.h"
 
 #define BIT(e)		(UINT32_C(1) << (e))
 #define NSPI		32
@@ -48,38 +48,8 @@ struct rec {
 };
 
 static struct rec model[NREC];
-static unsigned long long seed;
-static uint64_t rng;
-static uint64_t now;
 static size_t model_events;
 static struct rec *last_deleted;	/* by op_delete(), or NULL */
-
-static uint64_t
-rnd(void)
-{
-	return prng_next(&rng);
-}
-
-static uint32_t
-below(uint32_t n)
-{
-	return (uint32_t)(rnd() % n);
-}
-
-static void
-sadb_rnd(void *buf, size_t len, void *arg)
-{
-	uint8_t *p = buf;
-
-	(void)arg;
-	while (len-- > 0)
-		*p++ = (uint8_t)(rnd() >> 56);
-}
-
-#define CHECK(cond, ...) do {						\
-	if (!(cond))							\
-		fail_msg("PARAPET_SEED=%llu now=%" PRIu64 ": " __VA_ARGS__); \
-} while (0)
 
 static void
 addr(struct pfkey_address *a, uint8_t host)
@@ -685,18 +655,14 @@ op_random(struct sadb *db, size_t *events)
 static void
 test_sadb_model(void **state)
 {
-	const char *env = getenv("PARAPET_SEED");
 	struct sadb_limits lim;
 	size_t events = 0;
 	struct sadb *db;
 	int round;
 
 	(void)state;
-	seed = env != NULL && *env != '\0' ? strtoull(env, NULL, 0) :
-	    ((unsigned long long)time(NULL) ^
-	    ((unsigned long long)getpid() << 32));
+	seed_init();
 	print_message("sadb model: PARAPET_SEED=%llu\n", seed);
-	rng = seed != 0 ? seed : 1;
 	memset(model, 0, sizeof(model));
 	memset(&lim, 0, sizeof(lim));
 	lim.larval_timeout_ms = LARVAL_MS;

@@ -3,7 +3,8 @@
  * (proto/keyd.proto; common/bus_msg.c): a valid message of each kind
  * passes, and each way to be wrong (address family vs length, key length
  * vs algorithm, algorithm combinations, enum ranges, ports, list sizes,
- * reply consistency) is refused with -EINVAL.
+ * reply consistency) is refused with -EINVAL. SaChangeBatchEvent: 1..256
+ * events, each valid as a SaChangeEvent.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -164,6 +165,40 @@ test_sa_natt(void **state)
 	oa.addr.len = 3;
 	sa.nat_oa = &oa;
 	assert_int_equal(check_ev(), -EINVAL);
+}
+
+/* SaChangeBatchEvent: the count, and every event checked. */
+static void
+test_sa_batch(void **state)
+{
+	static Parapet__SaChangeEvent *evp[BUS_SA_CHANGE_BATCH_MAX + 1];
+	Parapet__SaChangeBatchEvent b;
+	size_t i;
+
+	(void)state;
+	reset();
+	for (i = 0; i < BUS_SA_CHANGE_BATCH_MAX + 1; i++)
+		evp[i] = &ev;
+	parapet__sa_change_batch_event__init(&b);
+	b.events = evp;
+	b.n_events = 2;
+	assert_int_equal(valid(T(SA_CHANGE_BATCH_EVENT), &b.base), 0);
+	b.n_events = BUS_SA_CHANGE_BATCH_MAX;
+	assert_int_equal(valid(T(SA_CHANGE_BATCH_EVENT), &b.base), 0);
+	b.n_events = BUS_SA_CHANGE_BATCH_MAX + 1;
+	assert_int_equal(valid(T(SA_CHANGE_BATCH_EVENT), &b.base), -EINVAL);
+	b.n_events = 0;
+	assert_int_equal(valid(T(SA_CHANGE_BATCH_EVENT), &b.base), -EINVAL);
+	b.n_events = 2;
+	evp[1] = NULL;
+	assert_int_equal(valid(T(SA_CHANGE_BATCH_EVENT), &b.base), -EINVAL);
+	evp[1] = &ev;
+	sa.spi = 0;				/* one bad event: refused */
+	assert_int_equal(valid(T(SA_CHANGE_BATCH_EVENT), &b.base), -EINVAL);
+	reset();
+	ev.change = PARAPET__SA_CHANGE__SA_CHANGE_DELETE;	/* with keys */
+	ev.reason = PARAPET__SA_DELETE_REASON__SA_DELETE_FLUSH;
+	assert_int_equal(valid(T(SA_CHANGE_BATCH_EVENT), &b.base), -EINVAL);
 }
 
 /* Keys vs algorithms; AH: auth only. */
@@ -344,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_sa_natt),
 		cmocka_unit_test(test_sa_keys),
 		cmocka_unit_test(test_sa_delete),
+		cmocka_unit_test(test_sa_batch),
 		cmocka_unit_test(test_sync_usage),
 		cmocka_unit_test(test_acquire),
 	};
