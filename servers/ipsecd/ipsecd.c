@@ -30,6 +30,7 @@
 
 #include <sodium.h>
 
+#include "ipsecd_crypto.h"
 #include "ipsecd_sa.h"
 #include "ipsecd_shell.h"
 #include "pstore.h"
@@ -208,7 +209,34 @@ static const struct {
 	CTR(acquire_sent, "acquire.sent"),
 	CTR(acquire_limited, "acquire.limited"),
 	CTR(acquire_failed, "acquire.failed"),
+	CTR(meta_reused, "io.meta_reused"),
+	CTR(sa_lookups, "io.sa_lookups"),
 };
+
+/*
+ * drop.<reason>: one per reason (ipsecd_drop.h). They come last and are
+ * optional: should the transforms ever have more reasons than
+ * SERVER_COUNTERS_MAX leaves room for, the rest are still counted in
+ * pkt.<result> and this says so once.
+ */
+static void
+drop_counters_register(struct ipsecd *d)
+{
+	char name[64];
+	int i, error;
+
+	for (i = IPSECD_DROP_NONE + 1; i < IPSECD_DROP_COUNT; i++) {
+		if (ipsecd_drop_name((enum ipsecd_drop)i, name,
+		    sizeof(name)) != 0)
+			continue;
+		if ((error = server_counter_add(d->srv, name,
+		    &d->c.drop[i])) != 0) {
+			log_warnx("init: counter %s and later: %s (counted "
+			    "in pkt.* only)", name, strerror(-error));
+			return;
+		}
+	}
+}
 
 static int
 counters_register(struct ipsecd *d)
@@ -229,6 +257,7 @@ counters_register(struct ipsecd *d)
 		    (const uint64_t *)(const void *)((const char *)&d->c +
 		    ctr_rows[i].off))) != 0)
 			return error;
+	drop_counters_register(d);
 	return 0;
 }
 
@@ -254,6 +283,11 @@ ipsecd_init(struct server *srv, void *arg)
 	d->rl_wait.burst = 1;
 	if ((error = xform_init()) != 0) {
 		log_warnx("init: transforms: %s", strerror(-error));
+		return -1;
+	}
+	/* Self-tests and the backend of each algorithm (ipsecd_crypto.c). */
+	if ((error = ipsecd_crypto_start(srv)) != 0) {
+		log_warnx("init: crypto: %s", strerror(-error));
 		return -1;
 	}
 	if ((store = server_store(srv)) == NULL) {
@@ -338,5 +372,6 @@ static const struct server_def ipsecd_def = {
 int
 main(int argc, char **argv)
 {
+	ipsecd_crypto_args(&argc, argv);	/* -C SPEC: crypto backends */
 	return server_main(argc, argv, &ipsecd_def);
 }

@@ -3,6 +3,7 @@
  *
  *   SaChangeEvent (topic "sa")   INSTALL / UPDATE / DELETE, applied by
  *                                generation into the SA table
+ *   SaChangeBatchEvent ("sa")    several of those, applied in order
  *   SaSyncRequest pages          every usable SA, at start, after a bus
  *                                reconnect and after keyd restarts
  *                                (ServerStateEvent on topic "server");
@@ -168,6 +169,23 @@ on_sa_change(struct bus_client *c, const struct bus_msg *msg, void *arg)
 		break;
 	}
 	ipsecd_sa_wipe(ev->sa);
+	wipe_body(msg);
+}
+
+/* A batch of SaChangeEvents (keyd: one frame per batch): each in order. */
+static void
+on_sa_change_batch(struct bus_client *c, const struct bus_msg *msg,
+    void *arg)
+{
+	const Parapet__SaChangeBatchEvent *b = (const void *)msg->body;
+	struct bus_msg one = *msg;
+	size_t i;
+
+	for (i = 0; i < b->n_events; i++) {
+		one.type = T(SA_CHANGE_EVENT);
+		one.body = &b->events[i]->base;
+		on_sa_change(c, &one, arg);
+	}
 	wipe_body(msg);
 }
 
@@ -596,6 +614,8 @@ ipsecd_bus_start(struct ipsecd *d)
 
 	if ((error = bus_client_on(d->bus, T(SA_CHANGE_EVENT), on_sa_change,
 	    d)) != 0 ||
+	    (error = bus_client_on(d->bus, T(SA_CHANGE_BATCH_EVENT),
+	    on_sa_change_batch, d)) != 0 ||
 	    (error = bus_client_on(d->bus, T(ACQUIRE_DONE_EVENT),
 	    on_acquire_done, d)) != 0 ||
 	    (error = bus_client_on(d->bus, T(SERVER_STATE_EVENT),

@@ -13,6 +13,7 @@
 
 #include <uv.h>
 
+#include "ipsecd_drop.h"
 #include "keyd.pb-c.h"
 #include "log.h"
 #include "pkt_ring.h"
@@ -21,7 +22,8 @@
 #include "sa_table.h"
 #include "server.h"
 
-#define IPSECD_BATCH		64	/* descriptors per wake-up */
+#define IPSECD_BATCH		64	/* descriptors per ring_recv() */
+#define IPSECD_RUN_BATCHES	8	/* batches per turn of the loop */
 #define IPSECD_SPIN_US		30	/* adaptive polling budget */
 #define IPSECD_TICK_MS		100	/* sync retries, reconnects */
 #define IPSECD_USAGE_MS		1000	/* SaUsageRequest period */
@@ -57,6 +59,40 @@ struct ipsecd_acq {
 
 struct ipsecd;
 
+/*
+ * The metadata block decoded last, by its raw bytes: netd writes the
+ * same block for a run of packets of one flow, so a block equal to the
+ * previous one (compared after its one copy out of the slot) is not
+ * parsed and checked again (ipsecd_io.c).
+ */
+struct ipsecd_meta_cache {
+	bool		 valid;
+	uint8_t		 op;
+	uint8_t		 raw[PKT_META_BYTES];
+	struct pkt_meta	 m;
+};
+
+/*
+ * An SA found for a run of packets, with what the transforms need of it
+ * (and netd's per-packet settings it was filled with), valid for one turn
+ * of the loop (epoch): the SA table changes only between turns (bus
+ * callbacks). Packets are counted into pend_* and written to the SA's
+ * persistent record once per batch, before the batch leaves; a packet
+ * that would reach a lifetime limit (room_*) is counted at once, so a
+ * hard limit stops the SA at the same packet as counting one by one.
+ */
+struct ipsecd_sa_cache {
+	uint64_t		 epoch;		/* 0: empty */
+	struct sa_out_req	 req;		/* out: request; in: */
+	uint32_t		 spi;		/* proto, dst, spi */
+	uint8_t			 dfbit, ecn, ttl, cleartos;
+	uint16_t		 offsetmask;
+	struct sa_entry		*e;		/* NULL: no SA */
+	struct xform_sa		 xs;
+	uint64_t		 room_pkts, room_bytes;
+	uint64_t		 pend_pkts, pend_bytes;
+};
+
 struct ipsecd_worker {
 	struct ipsecd		*d;
 	struct ring_region	*r;
@@ -66,6 +102,11 @@ struct ipsecd_worker {
 	bool			 idle_on;
 	uint32_t		 spin_iters;
 	uint8_t			*scratch;	/* slot_bytes, for MTU */
+	uint64_t		 epoch;		/* turns of the loop */
+	uint64_t		 now_s;		/* this turn's clock */
+	struct ipsecd_meta_cache mc;
+	struct ipsecd_sa_cache	 out_c[PKT_META_ENTRIES];	/* layer */
+	struct ipsecd_sa_cache	 in_c[PKT_META_ENTRIES];
 	struct ring_desc	 batch[IPSECD_BATCH];
 };
 
@@ -90,6 +131,9 @@ struct ipsecd_counters {
 	uint64_t	acquire_limited;	/* one outstanding already */
 	uint64_t	acquire_failed;
 	uint64_t	sas;			/* SAs installed now */
+	uint64_t	drop[IPSECD_DROP_COUNT];	/* drop.<reason> */
+	uint64_t	meta_reused;		/* io.meta_reused */
+	uint64_t	sa_lookups;		/* io.sa_lookups */
 };
 
 struct ipsecd {

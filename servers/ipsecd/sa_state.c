@@ -503,8 +503,8 @@ crossed(const struct sa_limits *l, uint64_t bytes, uint64_t pkts)
 }
 
 unsigned
-sa_pstate_count(struct sa_pstate *p, const struct sa_limits *lim,
-    uint64_t len_bytes, uint64_t now)
+sa_pstate_count_n(struct sa_pstate *p, const struct sa_limits *lim,
+    uint64_t len_bytes, uint64_t npkts, uint64_t now)
 {
 	struct sa_pstate_rec *r = p->rec;
 	uint64_t state = ld(&r->sr_state), bytes, pkts, fresh;
@@ -517,12 +517,50 @@ sa_pstate_count(struct sa_pstate *p, const struct sa_limits *lim,
 	}
 	bytes = sat_add(ld(&r->sr_bytes), len_bytes);
 	st(&r->sr_bytes, bytes);
-	pkts = sat_add(ld(&r->sr_packets), 1);
+	pkts = sat_add(ld(&r->sr_packets), npkts);
 	st(&r->sr_packets, pkts);
 	fresh = crossed(lim, bytes, pkts) & ~state & SA_CROSSED_MASK;
 	if (fresh != 0)
 		st(&r->sr_state, state | fresh);
 	return (unsigned)fresh;
+}
+
+unsigned
+sa_pstate_count(struct sa_pstate *p, const struct sa_limits *lim,
+    uint64_t len_bytes, uint64_t now)
+{
+	return sa_pstate_count_n(p, lim, len_bytes, 1, now);
+}
+
+/* How much can be added to cur before it reaches limit l (0: none). */
+static uint64_t
+room_below(uint64_t l, uint64_t cur)
+{
+	if (l == 0)
+		return UINT64_MAX;
+	return cur >= l ? UINT64_MAX : l - cur - 1;
+}
+
+static uint64_t
+min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+void
+sa_pstate_room(const struct sa_pstate *p, const struct sa_limits *lim,
+    uint64_t *pkts, uint64_t *bytes)
+{
+	const struct sa_pstate_rec *r = p->rec;
+	uint64_t b = ld(&r->sr_bytes), n = ld(&r->sr_packets);
+
+	*pkts = *bytes = UINT64_MAX;
+	if (lim == NULL)
+		return;
+	*bytes = min64(room_below(lim->soft_bytes, b),
+	    room_below(lim->hard_bytes, b));
+	*pkts = min64(room_below(lim->soft_packets, n),
+	    room_below(lim->hard_packets, n));
 }
 
 unsigned

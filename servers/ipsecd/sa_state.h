@@ -183,6 +183,17 @@ enum replay_verdict sa_pstate_in_advance(struct sa_pstate *, uint64_t seq64)
  */
 unsigned sa_pstate_count(struct sa_pstate *, const struct sa_limits *,
 	    uint64_t len_bytes, uint64_t now);
+/* The same for npkts packets of len_bytes in all (a batch). */
+unsigned sa_pstate_count_n(struct sa_pstate *, const struct sa_limits *,
+	    uint64_t len_bytes, uint64_t npkts, uint64_t now);
+/*
+ * Packets and bytes that can still be counted without reaching a limit
+ * not yet crossed (UINT64_MAX: no such limit): a shell that counts in
+ * batches counts at once the packet that would reach one, so that a
+ * hard limit stops the SA at exactly the same packet.
+ */
+void	sa_pstate_room(const struct sa_pstate *, const struct sa_limits *,
+	    uint64_t *pkts, uint64_t *bytes);
 /* Every SA_CROSSED_* bit so far. */
 unsigned sa_pstate_crossed(const struct sa_pstate *);
 /* First use time, or false when the SA has not been used. */

@@ -2,6 +2,7 @@
 # ipsecd.sh - ipsecd end to end (tests/e2e/ipsecd_e2e.py does the work):
 # SAs added through keyd's PF_KEY socket reach ipsecd over the bus;
 # packets through the ring are checked against scapy in both directions;
+# malformed packets are dropped with the right pkt.* and drop.* counters;
 # kill -9 of ipsecd under traffic reuses no sequence number or IV and
 # keeps its replay windows; without a store, a restarted ipsecd does not
 # use the SAs whose counters it lost.

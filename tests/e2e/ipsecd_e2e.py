@@ -11,6 +11,10 @@ netd (tests/e2e/ipsecd_netd.c, ring side A) into ipsecd. scapy is the
 independent implementation: outbound ESP/AH packets are decrypted by
 scapy and must give back the originals; scapy-made ESP packets must come
 back decrypted, with the SA that removed them in the metadata block.
+The malformed-packet suite (packets built by hand with wrong padding,
+next header, lengths; truncation at every offset, one flipped bit at
+every position; unknown SPI, replay) checks for every packet the result
+and that exactly the right counters moved (pkt.<result>, drop.<reason>).
 Then ipsecd is killed with SIGKILL under traffic: after its restart the
 traffic goes on, the ESP sequence numbers on the wire keep increasing (no
 IV reused) and a packet accepted before the kill is still a replay.
@@ -20,6 +24,8 @@ With "nostore" (an instance whose ipsecd has no store): only the check
 that a restarted ipsecd does not reuse SAs whose counters it lost.
 Exit status 0, or 1 with a message.
 """
+import hashlib
+import hmac
 import os
 import signal
 import socket
@@ -32,6 +38,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from ipsecd_pfkey import (PfKey, EALG_AES_GCM16, EALG_CHACHA20POLY1305,
                           EALG_NULL, AALG_SHA2_256HMAC, MODE_TRANSPORT,
                           MODE_TUNNEL, SAFLAGS_ESN)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from scapy.all import IP, IPv6, UDP, Raw, raw
 from scapy.layers.ipsec import SecurityAssociation, ESP, AH
 
@@ -299,6 +306,60 @@ for i in range(1, 6):
         fail("ah protect %d: scapy verifies to something else" % i)
 log("outbound transport AH HMAC-SHA-256: 5 packets ok")
 
+# ---- a bundle: ESP inside AH (KAME "esp/transport//require
+# ah/transport//require"), both directions, two SAs per packet ----
+pf.add(0x2008, A, B, proto="ah", aalg=AALG_SHA2_256HMAC, akey=KEY_AUTH)
+pf.add(0x3008, B, A, proto="ah", aalg=AALG_SHA2_256HMAC, akey=KEY_AUTH)
+pf.add(0x3009, B, A, ealg=EALG_AES_GCM16, ekey=KEY_GCM_IN)
+sa_ah_b = SecurityAssociation(AH, spi=0x2008, auth_algo="SHA2-256-128",
+                              auth_key=KEY_AUTH)
+sa_esp_bin = SecurityAssociation(ESP, spi=0x3009, crypt_algo="AES-GCM",
+                                 crypt_key=KEY_GCM_IN)
+M_BUNDLE = meta(PROTECT, [entry(), entry(proto=51)])
+
+
+def ah_wrap(spi, seq, pkt, key=KEY_AUTH):
+    """AH transport (RFC 4302, HMAC-SHA-256-128) around an IPv4 packet
+    without options, built here: scapy 2.5 writes an ICV of zeros when
+    the payload is ESP. Mutable fields zeroed for the ICV: TOS (as
+    ah_cleartos = 1), flags and offset (ah_offsetmask = 0), TTL,
+    checksum."""
+    ip = IP(pkt)
+    body = raw(ip.payload)
+    ah = struct.pack("!BBHII", ip.proto, 5, 0, spi, seq)
+    hdr = IP(raw(IP(src=ip.src, dst=ip.dst, id=ip.id, proto=51, tos=0,
+                    ttl=0, len=20 + 28 + len(body))))
+    zeroed = bytearray(raw(hdr))
+    zeroed[10:12] = b"\0\0"
+    icv = hmac.new(key, bytes(zeroed) + ah + bytes(16) + body,
+                   hashlib.sha256).digest()[:16]
+    return raw(IP(src=ip.src, dst=ip.dst, id=ip.id, proto=51, tos=ip.tos,
+                  ttl=ip.ttl) / Raw(ah + icv + body))
+until("ipsecd has the bundle's AH SA", 20, lambda: netd.call(
+    PROTECT, M_BUNDLE, inner(0))["result"] == "ok")
+for i in range(1, 6):
+    p = inner(i)
+    r = netd.call(PROTECT, M_BUNDLE, p)
+    q = IP(r["pkt"]) if r["result"] == "ok" else None
+    if q is None or q.proto != 51 or q[AH].spi != 0x2008 or q[AH].nh != 50:
+        fail("bundle protect %d: %s" % (i, r["result"]))
+    e = IP(raw(sa_ah_b.decrypt(q)))
+    if e.proto != 50 or raw(IP(raw(sa_out.decrypt(e)))) != p:
+        fail("bundle protect %d: scapy unwraps to something else" % i)
+    p = inner(i, B, A)
+    w = ah_wrap(0x3008, i, raw(sa_esp_bin.encrypt(IP(p), seq_num=i)))
+    r = netd.call(UNPROTECT, M_IN, w)
+    if r["result"] != "ok" or r["pkt"] != p:
+        fail("bundle unprotect %d: %s" % (i, r["result"]))
+    n = r["meta"][4]
+    outer = struct.unpack_from("<BBBBIIIQ", r["meta"], 16)
+    inner_sa = struct.unpack_from("<BBBBIIIQ", r["meta"], 72)
+    if n != 2 or (outer[0], outer[6]) != (51, 0x3008) or \
+            (inner_sa[0], inner_sa[6]) != (50, 0x3009):
+        fail("bundle unprotect %d: result block %r" %
+             (i, r["meta"][:128].hex()))
+log("bundle ESP inside AH: 5 packets each way ok, both SAs in the block")
+
 # ---- IPv6 with ESN, and NAT-T (RFC 3948), both directions ----
 A6, B6 = "2001:db8::1", "2001:db8::2"
 pf.add(0x2006, A6, B6, ealg=EALG_AES_GCM16, ekey=KEY_GCM_OUT,
@@ -426,6 +487,152 @@ big = checks[-1][1]
 if big["hint"] >= 1400 or big["hint"] < 1300 or len(big["pkt"]) != 1388:
     fail("too_big: hint %d, len %d" % (big["hint"], len(big["pkt"])))
 log("drops: replay, unknown SPI, auth, malformed, bad metadata, too big ok")
+
+# ---- the malformed-packet suite: every drop with its precise counter ----
+# Packets built here by hand (RFC 4106 / RFC 4303, with the cryptography
+# package scapy itself uses), so padding, next header and lengths can be
+# wrong on purpose; each group checks pkt.<result> and drop.<reason>.
+KEY_SUITE = bytes(range(150, 186))
+pf.add(0x3010, B, A, ealg=EALG_AES_GCM16, ekey=KEY_SUITE)
+
+
+def esp_body(data, nh, pad, padlen):
+    if pad is None:
+        pad = bytes(range(1, (-(len(data) + 2)) % 4 + 1))
+    return data + pad + bytes([len(pad) if padlen is None else padlen, nh])
+
+
+def esp_gcm(spi, seq, data, nh=17, pad=None, padlen=None, key=KEY_SUITE):
+    hdr, iv = struct.pack("!II", spi, seq), struct.pack("!Q", seq)
+    ct = AESGCM(key[:32]).encrypt(key[32:] + iv,
+                                  esp_body(data, nh, pad, padlen), hdr)
+    return raw(IP(src=B, dst=A, proto=50) / Raw(hdr + iv + ct))
+
+
+def esp_null(spi, seq, data, nh, pad=None, padlen=None, key=KEY_AUTH):
+    body = struct.pack("!II", spi, seq) + esp_body(data, nh, pad, padlen)
+    icv = hmac.new(key, body, hashlib.sha256).digest()[:16]
+    return raw(IP(src=B, dst=A, proto=50) / Raw(body + icv))
+
+
+def drops():
+    return {k: v for k, v in ctl_counters("ipsecd").items()
+            if k.startswith("drop.") or k.startswith("pkt.")}
+
+
+def moved(before, after):
+    return {k: after.get(k, 0) - before.get(k, 0) for k in after
+            if after.get(k, 0) != before.get(k, 0)}
+
+
+def expect(what, before, want):
+    got = moved(before, drops())
+    if got != want:
+        fail("%s: counters moved %r, want %r" % (what, got, want))
+
+
+UDP9 = raw(UDP(sport=9, dport=9) / Raw(b"xyz"))    # 11 bytes: 3 pad bytes
+until("ipsecd has SA 0x3010", 20, lambda: netd.call(
+    UNPROTECT, M_IN, esp_gcm(0x3010, 1, UDP9))["result"] == "ok")
+rows = [
+    ("bad padding", esp_gcm(0x3010, 2, UDP9, pad=b"\x01\x02\x09"),
+     "malformed", "drop.esp_pad"),
+    ("pad length past the payload", esp_gcm(0x3010, 3, UDP9,
+                                            pad=b"\x01\x02\x03",
+                                            padlen=200),
+     "malformed", "drop.esp_padlen"),
+    ("dummy (next header 59)", esp_gcm(0x3010, 4, UDP9, nh=59),
+     "dummy", "drop.esp_dummy"),
+    ("tunnel, next header UDP", esp_null(0x3003, 100, UDP9, 17),
+     "malformed", "drop.esp_nexthdr"),
+    ("tunnel, inner header bad", esp_null(0x3003, 101, bytes(20), 4),
+     "malformed", "drop.inner"),
+    ("flipped tag bit", esp_gcm(0x3010, 5, UDP9)[:-1] +
+     bytes([esp_gcm(0x3010, 5, UDP9)[-1] ^ 0x80]),
+     "auth", "drop.esp_auth"),
+    ("zero SPI", esp_gcm(0, 6, UDP9), "malformed", "drop.esp_spi_zero"),
+    ("not ESP", raw(IP(src=B, dst=A) / UDP9), "malformed", "drop.ip_proto"),
+    ("IPv4 fragment", raw(IP(src=B, dst=A, proto=50, flags="MF") /
+                          Raw(bytes(40))),
+     "malformed", "drop.ip_fragment"),
+]
+bad_csum = bytearray(inner(7))
+bad_csum[10] ^= 0xff
+out_rows = [
+    ("protect: bad IPv4 checksum", bytes(bad_csum), "malformed",
+     "drop.ip_csum"),
+    ("protect: 10 bytes", inner(7)[:10], "malformed", "drop.ip_short"),
+    ("protect: version 5", bytes([0x55]) + inner(7)[1:], "malformed",
+     "drop.ip_version"),
+]
+for op, m, table in ((PROTECT, M_OUT, out_rows), (UNPROTECT, M_IN, rows)):
+    for what, pkt, res, ctr in table:
+        c0 = drops()
+        r = netd.call(op, m, pkt)
+        if r["result"] != res:
+            fail("%s: %s, want %s" % (what, r["result"], res))
+        expect(what, c0, {"pkt." + res: 1, ctr: 1})
+c0 = drops()
+if netd.call(UNPROTECT, M_IN, esp_gcm(0x3011, 1, UDP9))["result"] != \
+        "unknown_spi" or netd.call(UNPROTECT, M_IN, esp_gcm(
+            0x3010, 1, UDP9))["result"] != "replay":
+    fail("unknown SPI / replay")
+expect("unknown SPI, replay", c0, {"pkt.unknown_spi": 1, "pkt.replay": 1})
+
+# Truncation at every offset, as cut (the IP length then overruns) ...
+good = esp_gcm(0x3010, 200, UDP9)
+L = len(good)
+c0 = drops()
+for k in range(L):
+    if netd.call(UNPROTECT, M_IN, good[:k])["result"] != "malformed":
+        fail("cut at %d: not malformed" % k)
+expect("cut at every offset", c0, {"pkt.malformed": L, "drop.ip_short": 20,
+                                   "drop.ip_len": L - 20})
+# ... and with the IP length and checksum fixed (the ESP part is short).
+want = {"pkt.malformed": 0}
+c0 = drops()
+for k in range(20, L):
+    p = IP(good[:20])
+    p.len = k
+    del p.chksum
+    r = netd.call(UNPROTECT, M_IN, raw(p)[:20] + good[20:k])
+    x = k - 20                  # ESP bytes: hdr 8, IV 8, trailer 2, ICV 16
+    why = ("esp_short" if x < 34 else
+           "esp_align" if (x - 32) % 4 != 0 else "esp_auth")
+    res = "auth" if why == "esp_auth" else "malformed"
+    if r["result"] != res:
+        fail("truncated to %d: %s, want %s" % (k, r["result"], res))
+    want["pkt." + res] = want.get("pkt." + res, 0) + 1
+    want["drop." + why] = want.get("drop." + why, 0) + 1
+want = {k: v for k, v in want.items() if v}
+expect("ESP truncated at every offset", c0, want)
+
+# One flipped bit at every position of a packet never seen.
+fresh = esp_gcm(0x3010, 1000, UDP9)
+c0 = drops()
+tally = {}
+for bit in range(8 * len(fresh)):
+    b = bytearray(fresh)
+    b[bit // 8] ^= 0x80 >> (bit % 8)
+    res = netd.call(UNPROTECT, M_IN, bytes(b))["result"]
+    where = "ip" if bit < 160 else "spi" if bit < 192 else \
+        "seq" if bit < 224 else "rest"
+    ok = {"ip": ("malformed",), "spi": ("unknown_spi",),
+          "seq": ("auth", "replay"), "rest": ("auth",)}[where]
+    if res not in ok:
+        fail("bit %d (%s) flipped: %s" % (bit, where, res))
+    tally[res] = tally.get(res, 0) + 1
+got = moved(c0, drops())
+ipd = sum(v for k, v in got.items() if k.startswith("drop.ip_"))
+if ipd != 160 or got.get("drop.esp_auth", 0) != tally.get("auth", 0) or \
+        got.get("pkt.unknown_spi", 0) != 32 or \
+        sum(v for k, v in got.items() if k.startswith("drop.")) != \
+        160 + tally.get("auth", 0):
+    fail("flipped bits: counters moved %r for results %r" % (got, tally))
+log("malformed suite: %d rows, %d cuts, %d truncations, %d flipped bits, "
+    "each with its drop counter (%s)" % (
+        len(rows) + len(out_rows) + 2, L, L - 20, 8 * len(fresh),
+        " ".join("%s=%d" % (k, v) for k, v in sorted(got.items()))))
 
 # ---- kill -9 of ipsecd under traffic ----
 # Traffic first, then one burst of 200 in one batch, with ipsecd killed

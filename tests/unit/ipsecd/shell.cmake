@@ -14,6 +14,13 @@ if(TARGET ipsecd_shell_core)
 	    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ipsecd_sa.c
 	    LIBS ipsecd_shell_core LABELS unit TIMEOUT 60)
 endif()
+# test_ipsecd_drop: every drop reason has its own counter (drop.<reason>)
+# and the right outcome for netd (ipsecd_drop.c).
+if(TARGET ipsecd_shell_core AND TARGET parapet_server)
+	parapet_test(NAME test_ipsecd_drop
+	    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_ipsecd_drop.c
+	    LIBS ipsecd_shell_core parapet_server LABELS unit TIMEOUT 60)
+endif()
 # fuzz_pkt_meta: the metadata block is read from memory the peer process
 # wrote; seeds in tests/fuzz/corpus/fuzz_pkt_meta (valid blocks of each
 # kind). Registered here with the shell's other tests.

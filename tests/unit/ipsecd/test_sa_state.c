@@ -6,10 +6,11 @@
  * that fail validation dropped and counted (and -ESTALE for a resync that
  * misses its record then), older duplicates dropped, full stores and
  * windows too large for a record, lifetime counting (each limit once,
- * also across restarts, first use once), prune, and a child SIGKILLed at
- * random moments under traffic: after every kill no outbound number is
- * handed out again and no inbound number accepted before is accepted
- * again.
+ * also across restarts, first use once; in batches as the shell counts,
+ * crossing each limit at the same packet as one by one), prune, and a
+ * child SIGKILLed at random moments under traffic: after every kill no
+ * outbound number is handed out again and no inbound number accepted
+ * before is accepted again.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -427,17 +428,112 @@ test_count(void **state)
 }
 
 /*
+ * Counting in batches (ipsecd's shell: pending counts, written once per
+ * batch, at once for the packet that reaches a limit per sa_pstate_room)
+ * against counting one by one, with random limits and packet sizes: the
+ * same limits are crossed at the same packet, so the first packet that
+ * sees a hard limit crossed is the same, and the totals agree at every
+ * batch end.
+ */
+struct batcher {
+	struct sa_pstate	*p;
+	uint64_t		 room_pkts, room_bytes;
+	uint64_t		 pend_pkts, pend_bytes;
+	unsigned		 got;
+};
+
+static void
+batch_flush(struct batcher *b, const struct sa_limits *l)
+{
+	if (b->pend_pkts != 0)
+		b->got |= sa_pstate_count_n(b->p, l, b->pend_bytes,
+		    b->pend_pkts, 1);
+	b->pend_pkts = b->pend_bytes = 0;
+	sa_pstate_room(b->p, l, &b->room_pkts, &b->room_bytes);
+}
+
+static void
+batch_count(struct batcher *b, const struct sa_limits *l, uint64_t len)
+{
+	b->pend_pkts++;
+	b->pend_bytes += len;
+	if (b->pend_pkts > b->room_pkts || b->pend_bytes > b->room_bytes)
+		batch_flush(b, l);
+}
+
+static void
+test_count_batched(void **state)
+{
+	uint64_t rng = prng_seed_env(), len;
+	struct sa_pstate_id a = ident(1, 0x20, 1), b = ident(1, 0x21, 1);
+	struct sa_limits l;
+	struct batcher bb;
+	struct store s;
+	struct sa_pstate *one;
+	unsigned got1, round, i, batch;
+	bool hard1, hardb;
+
+	(void)state;
+	store_new(&s, 4, 512);
+	store_open(&s);
+	for (round = 0; round < 200; round++) {
+		memset(&l, 0, sizeof(l));
+		l.soft_packets = prng_below(&rng, 3) == 0 ? 0 :
+		    1 + prng_below(&rng, 100);
+		l.hard_packets = prng_below(&rng, 3) == 0 ? 0 :
+		    l.soft_packets + prng_below(&rng, 100);
+		l.soft_bytes = prng_below(&rng, 3) == 0 ? 0 :
+		    1 + prng_below(&rng, 50000);
+		l.hard_bytes = prng_below(&rng, 3) == 0 ? 0 :
+		    l.soft_bytes + prng_below(&rng, 50000);
+		a.gen = b.gen = round + 1;
+		one = attach(&s, &a, 64, 0, false, false);
+		memset(&bb, 0, sizeof(bb));
+		bb.p = attach(&s, &b, 64, 0, false, false);
+		sa_pstate_room(bb.p, &l, &bb.room_pkts, &bb.room_bytes);
+		got1 = 0;
+		for (i = 0; i < 300; i += batch) {
+			batch = 1 + (unsigned)prng_below(&rng, 64);
+			for (unsigned k = 0; k < batch; k++) {
+				/* What the shell checks before each packet. */
+				hard1 = (sa_pstate_crossed(one) &
+				    SA_CROSSED_HARD) != 0;
+				hardb = (sa_pstate_crossed(bb.p) &
+				    SA_CROSSED_HARD) != 0;
+				assert_true(hard1 == hardb);
+				if (hard1)
+					continue;
+				len = 20 + prng_below(&rng, 1500);
+				got1 |= sa_pstate_count(one, &l, len, 1);
+				batch_count(&bb, &l, len);
+			}
+			batch_flush(&bb, &l);
+			assert_true(sa_pstate_rec(one)->sr_packets ==
+			    sa_pstate_rec(bb.p)->sr_packets);
+			assert_true(sa_pstate_rec(one)->sr_bytes ==
+			    sa_pstate_rec(bb.p)->sr_bytes);
+			assert_int_equal(got1, bb.got);
+		}
+		sa_pstate_free(s.set, one);
+		sa_pstate_free(s.set, bb.p);
+	}
+	store_free(&s);
+}
+
+/*
  * kill -9 under traffic. A child process plays ipsecd: it attaches the
  * store as a restarted ipsecd does, then sends (takes outbound numbers)
  * and receives (check, advance) on two SAs, logging each number once it
  * is used/accepted into memory the parent shares. The parent kills it at
- * a random moment, attaches the store itself and checks: the next
- * outbound number is above every logged one; no logged inbound number is
- * accepted again. Then the next child continues on the same store.
+ * a random moment (0-4 ms after the child has attached), attaches the
+ * store itself and checks: the next outbound number is above every
+ * logged one; no logged inbound number is accepted again. Then the next
+ * child continues on the same store.
  */
 #define LOG_MAX		(1u << 20)
 
 struct shlog {
+	uint32_t	started;	/* the child has attached */
 	uint64_t	out_max[2];
 	uint64_t	n_in[2];
 	uint64_t	in[2][LOG_MAX];
@@ -491,9 +587,26 @@ child_run(int fd, struct shlog *lg, uint64_t seed)
 		    &p[k]) != 0 || !re)
 			_exit(3);
 	}
+	__atomic_store_n(&lg->started, 1, __ATOMIC_RELEASE);
 	for (;;)
 		for (k = 0; k < 2; k++)
 			child_packet(p[k], k, lg, &rng);
+}
+
+/*
+ * Wait (at most 10 s) until the child has attached, so that the random
+ * kill lands in its traffic and not in its start-up (on a loaded
+ * machine, or under ASan, a child can take milliseconds to start).
+ */
+static void
+child_wait_started(struct shlog *lg)
+{
+	struct timespec ts = { 0, 100000 };
+	int i;
+
+	for (i = 0; i < 100000 &&
+	    __atomic_load_n(&lg->started, __ATOMIC_ACQUIRE) == 0; i++)
+		nanosleep(&ts, NULL);
 }
 
 static void
@@ -528,12 +641,16 @@ test_kill9(void **state)
 	for (round = 0; round < rounds; round++) {
 		struct timespec ts = { 0, (long)prng_below(&rng, 4000000) };
 		uint64_t cseed = prng_next(&rng);
-		pid_t pid = fork();
+		pid_t pid;
 		int status;
+
+		__atomic_store_n(&lg->started, 0, __ATOMIC_RELEASE);
+		pid = fork();
 
 		assert_true(pid >= 0);
 		if (pid == 0)
 			child_run(s.fd, lg, cseed);
+		child_wait_started(lg);
 		nanosleep(&ts, NULL);
 		assert_int_equal(kill(pid, SIGKILL), 0);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -589,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_scan_duplicate),
 		cmocka_unit_test(test_scan_garbage),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_count_batched),
 		cmocka_unit_test(test_kill9),
 	};
 
