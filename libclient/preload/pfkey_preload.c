@@ -24,6 +24,13 @@
  * closefrom, close_range, dup, dup2, dup3 and fcntl (F_DUPFD) to follow
  * the descriptors. Everything else passes through untouched.
  *
+ * Per-socket policy (libclient/sockpol.c, docs/notes-sockpol.md):
+ * setsockopt and getsockopt of IP_IPSEC_POLICY / IPV6_IPSEC_POLICY on
+ * IPv4/IPv6 sockets go to policyd's registry instead of the kernel;
+ * bind and connect update a registered socket's addresses; accept and
+ * accept4 give the new socket the listener's policies; close, dup and
+ * friends above also follow those sockets.
+ *
  * Environment: PARAPET_PFKEY_SOCKET (full path), else PFKEY_SOCKET,
  * else $PARAPET_RUNDIR/pfkey.sock, else /run/parapet/pfkey.sock;
  * PARAPET_PFKEY_TIMEOUT_MS bounds every wait (default 5000).
@@ -56,6 +63,7 @@
 
 #include "pfkeyv2.h"
 #include "pfkey_sync.h"
+#include "sockpol.h"
 #include "util.h"
 
 #ifndef PF_KEY
@@ -105,6 +113,8 @@ REAL(__recvfrom_chk); REAL(__read_chk); REAL(poll); REAL(ppoll);
 REAL(__poll_chk); REAL(__ppoll_chk); REAL(select); REAL(pselect);
 REAL(getsockopt); REAL(closefrom); REAL(close_range); REAL(writev);
 REAL(readv); REAL(getsockname); REAL(getpeername);
+REAL(setsockopt); REAL(bind); REAL(connect);	/* per-socket policy */
+REAL(accept); REAL(accept4);
 
 static void
 after_fork_child(void)
@@ -131,6 +141,8 @@ fork_parent(void)
 }
 
 #define LOOKUP(f)	(real_##f = (__typeof__(real_##f))dlsym(RTLD_NEXT, #f))
+
+static void sockpol_resolve(void);
 
 /*
  * PARAPET_PFKEY_TIMEOUT_MS: a positive number of milliseconds (leading
@@ -168,8 +180,30 @@ resolve(void)
 	LOOKUP(readv); LOOKUP(getsockname); LOOKUP(getpeername);
 	if (real_fcntl64 == NULL)
 		real_fcntl64 = real_fcntl;
+	sockpol_resolve();
 	timeout_from_env();
 	(void)pthread_atfork(fork_prepare, fork_parent, after_fork_child);
+}
+
+/* Per-socket policy: its own calls go to the real functions. */
+static void
+sockpol_resolve(void)
+{
+	struct parapet_sockpol_io spio;
+
+	LOOKUP(setsockopt); LOOKUP(bind); LOOKUP(connect);
+	LOOKUP(accept); LOOKUP(accept4);
+	spio.socket = real_socket;
+	spio.connect = real_connect;
+	spio.send = real_send;
+	spio.recv = real_recv;
+	spio.close = real_close;
+	spio.poll = real_poll;
+	spio.getsockopt = real_getsockopt;
+	spio.getsockname = real_getsockname;
+	spio.getpeername = real_getpeername;
+	spio.fcntl = real_fcntl;
+	parapet_sockpol_set_io(&spio);
 }
 
 static inline void
@@ -507,6 +541,8 @@ recv_prologue(int fd, int flags)
 	struct pk *p;
 	int saved;
 
+	/* Per-socket policy: registered again first if policyd restarted. */
+	parapet_sockpol_touch(fd);
 	if (__atomic_load_n(&n_dumping, __ATOMIC_ACQUIRE) == 0)
 		return;
 	if ((p = pk_get(fd)) == NULL)
@@ -782,6 +818,8 @@ send_begin(int fd)
 {
 	struct pk *p;
 
+	/* Per-socket policy: registered again first if policyd restarted. */
+	parapet_sockpol_touch(fd);
 	if ((p = pk_get(fd)) != NULL)
 		pthread_mutex_lock(&p->lock);
 	return p;
@@ -1072,8 +1110,15 @@ int
 getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
 	size_t i;
+	bool handled;
+	int r;
 
 	init();
+	if (parapet_sockpol_is_opt(level, name)) {
+		r = parapet_sockpol_get(fd, level, name, val, len, &handled);
+		if (handled)
+			return r;
+	}
 	if (level != SOL_SOCKET || val == NULL || len == NULL ||
 	    *len < sizeof(int) || !is_ours(fd))
 		return real_getsockopt(fd, level, name, val, len);
@@ -1118,6 +1163,7 @@ close(int fd)
 {
 	init();
 	tab_forget(fd);
+	parapet_sockpol_forget(fd);
 	return real_close(fd);
 }
 
@@ -1142,6 +1188,7 @@ closefrom(int lo)
 {
 	init();
 	tab_forget_range(lo < 0 ? 0 : (unsigned int)lo, UINT_MAX);
+	parapet_sockpol_forget_range(lo < 0 ? 0 : (unsigned int)lo, UINT_MAX);
 	real_closefrom(lo);
 }
 
@@ -1149,8 +1196,10 @@ int
 close_range(unsigned int lo, unsigned int hi, int flags)
 {
 	init();
-	if (((unsigned int)flags & CLOSE_RANGE_CLOEXEC) == 0 && lo <= hi)
+	if (((unsigned int)flags & CLOSE_RANGE_CLOEXEC) == 0 && lo <= hi) {
 		tab_forget_range(lo, hi);
+		parapet_sockpol_forget_range(lo, hi);
+	}
 	return real_close_range(lo, hi, flags);
 }
 
@@ -1160,8 +1209,10 @@ dup(int fd)
 	int r;
 
 	init();
-	if ((r = real_dup(fd)) >= 0)
+	if ((r = real_dup(fd)) >= 0) {
 		tab_dup(fd, r);
+		parapet_sockpol_dup(fd, r);
+	}
 	return r;
 }
 
@@ -1171,8 +1222,10 @@ dup2(int fd, int fd2)
 	int r;
 
 	init();
-	if ((r = real_dup2(fd, fd2)) >= 0 && fd != fd2)
+	if ((r = real_dup2(fd, fd2)) >= 0 && fd != fd2) {
 		tab_dup(fd, r);
+		parapet_sockpol_dup(fd, r);
+	}
 	return r;
 }
 
@@ -1182,8 +1235,10 @@ dup3(int fd, int fd2, int flags)
 	int r;
 
 	init();
-	if ((r = real_dup3(fd, fd2, flags)) >= 0)
+	if ((r = real_dup3(fd, fd2, flags)) >= 0) {
 		tab_dup(fd, r);
+		parapet_sockpol_dup(fd, r);
+	}
 	return r;
 }
 
@@ -1193,8 +1248,10 @@ fcntl_common(__typeof__(fcntl) *f, int fd, int cmd, void *arg)
 	int r;
 
 	r = f(fd, cmd, arg);
-	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
 		tab_dup(fd, r);
+		parapet_sockpol_dup(fd, r);
+	}
 	return r;
 }
 
@@ -1222,4 +1279,75 @@ fcntl64(int fd, int cmd, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	return fcntl_common(real_fcntl64, fd, cmd, arg);
+}
+
+/* ---- per-socket policy (libclient/sockpol.c) ---- */
+
+int
+setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	bool handled;
+	int r;
+
+	init();
+	if (parapet_sockpol_is_opt(level, name)) {
+		r = parapet_sockpol_set(fd, level, name, val, len, &handled);
+		if (handled)
+			return r;
+	}
+	return real_setsockopt(fd, level, name, val, len);
+}
+
+int
+bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int r;
+
+	init();
+	if ((r = real_bind(fd, sa, len)) == 0)
+		parapet_sockpol_bound(fd, NULL, 0);
+	return r;
+}
+
+/* A connect in progress (EINPROGRESS) has its addresses already. */
+int
+connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int r, saved;
+
+	init();
+	r = real_connect(fd, sa, len);
+	if (r == 0 || errno == EINPROGRESS) {
+		saved = errno;
+		/* AF_UNSPEC dissolves the association: wildcards again. */
+		if (sa != NULL && sa->sa_family == AF_UNSPEC)
+			parapet_sockpol_bound(fd, NULL, 0);
+		else
+			parapet_sockpol_bound(fd, sa, len);
+		errno = saved;
+	}
+	return r;
+}
+
+/* The accepted socket inherits the listener's policy (KAME, Linux). */
+int
+accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	int r;
+
+	init();
+	if ((r = real_accept(fd, sa, len)) >= 0)
+		parapet_sockpol_accepted(fd, r);
+	return r;
+}
+
+int
+accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	int r;
+
+	init();
+	if ((r = real_accept4(fd, sa, len, flags)) >= 0)
+		parapet_sockpol_accepted(fd, r);
+	return r;
 }

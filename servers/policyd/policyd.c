@@ -5,7 +5,8 @@
  * the system-wide variables (sysctl.h), persistence in the store the
  * supervisor keeps for it (policyd_store.c) and the bus (policyd_bus.c: keyd's
  * relayed X_SPD* messages, X_SPDDUMP pages, snapshots and deltas for
- * netd and ipsecd, sysctl get/set).
+ * netd and ipsecd, sysctl get/set) and the per-socket policy endpoint
+ * RUNDIR/sockpol.sock (sockpol_srv.c, docs/notes-sockpol.md).
  *
  * Usage: policyd [-d] [-n BUSNAME] [-s BUS_SOCKET] [-u USER]
  *
@@ -65,6 +66,9 @@ policyd_init(struct server *srv, void *arg)
 		log_warnx("bus: %s", strerror(-error));
 		return -1;
 	}
+	/* Per-socket policy: without its endpoint the SPD still works. */
+	if ((error = pd_sockpol_start(pd)) != 0)
+		log_warnx("sockpol: %s", strerror(-error));
 	log_info("spd: %zu policies, store %s", spd_count(pd->spd),
 	    pd->store != NULL ? "attached" : "none (memory only)");
 	return 0;
@@ -76,6 +80,7 @@ policyd_fini(struct server *srv, void *arg)
 	struct policyd *pd = arg;
 
 	(void)srv;
+	pd_sockpol_stop(pd);
 	pd_bus_stop(pd);
 	pd_store_close(pd);
 	spd_pfkey_fini(&pd->pk);
@@ -95,5 +100,6 @@ main(int argc, char **argv)
 		.arg = &pd,
 	};
 
+	pd_sockpol_args(&pd, argc, argv);
 	return server_main(argc, argv, &def);
 }

@@ -20,6 +20,7 @@ struct server;
 struct bus_client;
 struct pstore;
 struct pd_idmap;
+struct pd_sockpol;
 
 #define PD_DUMPS_MAX		64	/* open X_SPDDUMP pagers */
 #define PD_SNAPS_MAX		16	/* open snapshots */
@@ -72,6 +73,9 @@ struct policyd {
 	uint64_t		 n_store_errors;
 	uint64_t		 n_store_dropped;
 	uint64_t		 n_denied;
+	/* Per-socket policy (sockpol_srv.c); NULL: no endpoint. */
+	const char		*bus_path;	/* -s, for RUNDIR */
+	struct pd_sockpol	*sockpol;
 };
 
 /* Wall-clock milliseconds (the SPD's add and use times). */
@@ -89,5 +93,10 @@ void	pd_store_flush(struct policyd *);
 void	pd_store_sysctl(struct policyd *);
 void	pd_store_gens(struct policyd *);
 void	pd_store_close(struct policyd *);
+
+/* sockpol_srv.c: RUNDIR/sockpol.sock (per-socket policy). */
+void	pd_sockpol_args(struct policyd *, int argc, char **argv);
+int	pd_sockpol_start(struct policyd *) MUST_CHECK;
+void	pd_sockpol_stop(struct policyd *);
 
 #endif
