@@ -46,6 +46,19 @@ drop(struct bridge *b, uint64_t *why)
 	return false;
 }
 
+/* To the divert hook, or dropped (counted in *why) without one. */
+static bool
+divert(struct bridge *b, struct link_pkt *p, enum decide_from from,
+    size_t l3, const struct pkt_info *pi, const struct decide_result *r,
+    uint64_t *why)
+{
+	if (b->divert == NULL)
+		return drop(b, why);
+	b->st.diverted++;
+	b->divert(b->divert_arg, p, from, l3, pi, r);
+	return false;
+}
+
 /* A partial TCP / UDP checksum, from the packet's own headers. */
 static void
 fix_csum(struct bridge *b, struct link_pkt *p, size_t l3, const
@@ -99,9 +112,9 @@ bridge_frame(struct bridge *b, struct link_pkt *p, enum decide_from from)
 	case DECIDE_V_DISCARD:
 		return drop(b, &b->st.discarded);
 	case DECIDE_V_HOLD:
-		return drop(b, &b->st.held);
+		return divert(b, p, from, l3, &pi, &r, &b->st.held);
 	default:
-		return drop(b, &b->st.no_path);
+		return divert(b, p, from, l3, &pi, &r, &b->st.no_path);
 	}
 	if (p->csum_partial && !out->vnet)
 		fix_csum(b, p, l3, &pi);
@@ -140,4 +153,18 @@ bridge_pump(struct bridge *b, enum decide_from from)
 	if (k > 0 && (s = link_send(out, b->tx, k)) >= 0 && (unsigned)s < k)
 		b->st.send_lost += k - (unsigned)s;
 	return n;
+}
+
+void
+bridge_inject(struct bridge *b, struct link_pkt *p, enum decide_from from)
+{
+	struct link *out = b->side[!from];
+	int s;
+
+	if (!bridge_frame(b, p, from))
+		return;
+	if (!b->side[from]->vnet)
+		memset(&p->vnet, 0, sizeof(p->vnet));
+	if ((s = link_send(out, p, 1)) >= 0 && s < 1)
+		b->st.send_lost++;
 }

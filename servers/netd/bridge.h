@@ -8,10 +8,10 @@
  *        IP: pkt_parse() -> decide() -> pass, or drop (counted)
  *
  * IPv6 neighbour discovery passes as ARP does (decide() says so). What
- * would need ipsecd (protect, unprotect, reassembly for it) is dropped and
- * counted as `no_path` until the rings to ipsecd are wired (the proposal
- * is in docs/notes-netd.md); held packets are dropped likewise, so
- * nothing is ever passed in clear by default.
+ * needs ipsecd (protect, unprotect, reassembly) or must wait (hold) goes
+ * to the divert hook (netd_ring.h: the rings to ipsecd, the hold queue);
+ * without one it is dropped and counted (`no_path`, `held`), so nothing
+ * is ever passed in clear by default.
  *
  * Works on any two links with the same framing (both Ethernet, or both
  * IP). Offloads: between two vnet links the virtio header passes
@@ -29,7 +29,7 @@
 #include "util.h"
 
 struct bridge_stats {
-	uint64_t	pkt_reject[PKT_R_COUNT];	/* per reason */
+	uint64_t	pkt_reject[PKT_REJECT_COUNT];	/* per reason */
 	uint64_t	nonip;		/* non-IP frames passed */
 	uint64_t	passed;		/* IP packets passed */
 	uint64_t	dropped;	/* IP packets dropped, any reason */
@@ -40,7 +40,18 @@ struct bridge_stats {
 	uint64_t	gso_dropped;	/* of which: superpacket to non-vnet */
 	uint64_t	csum_fixed;	/* partial checksums completed */
 	uint64_t	send_lost;	/* passed but the link dropped them */
+	uint64_t	diverted;	/* handed to the divert hook */
 };
+
+/*
+ * Where frames go that are neither passed nor discarded (verdicts
+ * protect, unprotect, reassemble, hold): l3 is where the datagram starts
+ * in p->data, pi its parse, res the decision. The hook copies what it
+ * needs; the buffer stays the bridge's.
+ */
+typedef void bridge_divert_fn(void *arg, struct link_pkt *p,
+    enum decide_from from, size_t l3, const struct pkt_info *pi,
+    const struct decide_result *res);
 
 struct bridge {
 	struct link		*side[2];	/* [DECIDE_FROM_HOST/WIRE] */
@@ -49,6 +60,8 @@ struct bridge {
 	struct link_pkt		 rx[LINK_BATCH];
 	struct link_pkt		 tx[LINK_BATCH];
 	uint8_t			*mem;
+	bridge_divert_fn	*divert;	/* NULL: drop those */
+	void			*divert_arg;
 };
 
 /* host and wire: open links (borrowed). 0, -EINVAL (framing differs),
@@ -64,5 +77,9 @@ int	bridge_pump(struct bridge *, enum decide_from from);
 /* The decision for one frame (what bridge_pump does to each): true to
  * pass it on. May complete its checksum in place. */
 bool	bridge_frame(struct bridge *, struct link_pkt *, enum decide_from);
+
+/* One frame as if it had arrived on side `from` (a held frame handed
+ * back): decided, and sent on if it passes. */
+void	bridge_inject(struct bridge *, struct link_pkt *, enum decide_from);
 
 #endif /* PARAPET_NETD_BRIDGE_H */

@@ -3,23 +3,32 @@
  * (common/server.c: handoff, bus, ReadyEvent, counters, SIGTERM) plus
  * netd's engine at this stage: two links from netd.conf (the host side,
  * a TAP; the wire side, AF_PACKET), bridged by bridge_pump() with every
- * IP packet through decide() (bump in the stack, DESIGN §4).
+ * IP packet through decide() (bump in the stack, DESIGN §4), and the
+ * path through ipsecd (netd_ring.h): ring side A of the first region the
+ * supervisor hands over, the hold queue, reassembly, ICMP too-big.
  *
  * Usage: netd [-c NETD_CONF [-t]] [-P POLICY]... [server options]
- * Without -c: no links (idle on the bus).
+ * Without -c: no links (on the bus, keeping the SPD replica only).
  *   -c  netd's configuration (netd_conf.h); required
  *   -t  check the configuration and the policies, then exit (0 good)
  *   -P  TEST HOOK: a static policy "DIR,SRC/PLEN,DST/PLEN,PROTO,ACTION"
  *       (netd_conf_policy(); ACTION discard, none, or ipsec meaning
- *       esp/transport//require) installed in the SPD replica at start.
- *       For tests only, until policyd publishes the SPD to netd.
+ *       esp/transport//require) added to the SPD replica, and to every
+ *       snapshot of policyd's SPD after it (netd_spd.h; a policyd
+ *       policy with the same selector wins). For tests only.
  *   -d -n -s -u: the shell's (common/server.h)
  *
- * State at this stage: the SPD replica holds only the -P policies and
- * is "known" unless wait_policyd = yes; ipsecd is "away" (no rings yet),
- * so whatever needs protection is dropped and counted, never passed in
- * clear. Counters (parapetctl counters netd): pkt.reject.* per reason,
- * decide.* per verdict and decide.why.* per reason, bridge.*, link.*.
+ * State at this stage: the SPD replica (netd_spd.h) follows policyd's
+ * snapshot and deltas; before the first snapshot netd fails closed
+ * (holds everything) unless netd.conf says wait_policyd = no (tests
+ * without policyd: the -P policies and def_policy decide). ipsecd is "up" while a region is
+ * attached and the supervisor's ServerStateEvents say it is ready; while
+ * it is away (or policyd unknown) what needs it is held (bounded, 2 s),
+ * then released or dropped: never passed in clear. With a region, vnet
+ * headers are off on both links (packets are encrypted whole). Counters
+ * (parapetctl counters netd): pkt.reject.* per reason, decide.* per
+ * verdict and decide.why.* per reason, bridge.*, link.*, ring.*,
+ * ipsec.<result> and ipsec.*, icmp.*, hold.*, frag.*, and the replica's.
  *
  * Privileges: opening a TAP and an AF_PACKET socket needs CAP_NET_ADMIN
  * and CAP_NET_RAW; they are opened in init(), which runs after the
@@ -29,18 +38,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "bridge.h"
+#include "bus.pb-c.h"
 #include "log.h"
 #include "netd_conf.h"
+#include "netd_ring.h"
+#include "netd_spd.h"
 #include "server.h"
+#include "supervisor.pb-c.h"
 
 #define NETD_POLICIES_MAX	32
 #define NETD_CONF_BYTES_MAX	(64 * 1024)
@@ -51,7 +66,6 @@ struct netd {
 	struct netd_conf	 conf;
 	struct spd_entry	 pol[NETD_POLICIES_MAX];
 	size_t			 npol;
-	struct spd		*spd;
 	struct decide_ctx	 dc;
 	struct link		 link[2];	/* [DECIDE_FROM_HOST/WIRE] */
 	bool			 link_open[2];
@@ -60,6 +74,18 @@ struct netd {
 	uv_poll_t		 poll[2];
 	bool			 poll_init[2];
 	struct log_rl		 rl;
+	/* The path through ipsecd (netd_ring.h). */
+	struct ring_region	*region;	/* side A; NULL: none */
+	struct netd_ring	 nr;
+	bool			 nr_init;
+	bool			 ipsecd_ready;	/* ServerStateEvent */
+	uv_poll_t		 rpoll;		/* the done ring's bell */
+	uv_idle_t		 ridle;		/* more done work */
+	uv_timer_t		 tick;		/* hold / reassembly timeouts */
+	bool			 rpoll_init, ridle_init, ridle_on, tick_init;
+	/* The SPD replica (netd_spd.h, spd_replica()): it gets its share of
+	 * the ServerStateEvents netd handles (one handler per type). */
+	struct netd_spd		*ns;
 };
 
 static void
@@ -120,12 +146,189 @@ on_readable(uv_poll_t *h, int status, int events)
 		return;
 	}
 	/* Bounded work per wake-up; level-triggered, so the rest waits. */
+	nd->nr.now_ms = uv_now(server_loop(nd->srv));
 	for (i = 0; i < nd->conf.batches; i++)
 		if ((n = bridge_pump(&nd->br, from)) < LINK_BATCH)
 			break;
+	/* What went to ipsecd: one doorbell for all of it. */
+	if (nd->region != NULL)
+		netd_ring_flush(&nd->nr);
 	if (n < 0)
 		log_rl_warnx(&nd->rl, "netd: receive on %s: %s",
 		    nd->link[from].cfg.ifname, strerror(-n));
+}
+
+/* ---- the path through ipsecd ---- */
+
+static void ring_run(struct netd *nd);
+
+static void
+on_ring_idle(uv_idle_t *h)
+{
+	ring_run(h->data);
+}
+
+/* The done ring: bounded work per turn, then idle or arm the bell. */
+static void
+ring_run(struct netd *nd)
+{
+	unsigned i;
+	int n = 0;
+
+	nd->nr.now_ms = uv_now(server_loop(nd->srv));
+	for (i = 0; i < nd->conf.batches; i++)
+		if ((n = netd_ring_drain(&nd->nr, NETD_RING_BATCH)) <
+		    NETD_RING_BATCH)
+			break;
+	if (n < 0)
+		log_rl_warnx(&nd->rl, "netd: done ring: %s", strerror(-n));
+	if (ring_pending(nd->region) != 0 ||
+	    !ring_sleep_prepare(nd->region)) {
+		if (!nd->ridle_on && uv_idle_start(&nd->ridle,
+		    on_ring_idle) == 0)
+			nd->ridle_on = true;
+	} else if (nd->ridle_on) {
+		(void)uv_idle_stop(&nd->ridle);
+		nd->ridle_on = false;
+	}
+}
+
+static void
+on_ring_bell(uv_poll_t *h, int status, int events)
+{
+	struct netd *nd = h->data;
+
+	(void)status;
+	(void)events;
+	ring_sleep_finish(nd->region);
+	ring_run(nd);
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+	struct netd *nd = t->data;
+
+	nd->nr.now_ms = uv_now(server_loop(nd->srv));
+	netd_ring_tick(&nd->nr);
+}
+
+/*
+ * ipsecd's and policyd's state: decide() holds what needs them while
+ * they are away; when both are there again, the held frames go round
+ * once more (netd_spd_on_change() calls this too).
+ */
+static void
+release_held(void *arg)
+{
+	struct netd *nd = arg;
+
+	if (!nd->nr_init || !nd->dc.policyd_known)
+		return;
+	nd->nr.now_ms = uv_now(server_loop(nd->srv));
+	netd_ring_release(&nd->nr);
+}
+
+static void
+set_ipsecd(struct netd *nd, bool ready)
+{
+	bool up = ready && nd->region != NULL;
+
+	nd->ipsecd_ready = ready;
+	if (up == nd->dc.ipsecd_up)
+		return;
+	nd->dc.ipsecd_up = up;
+	log_info("netd: ipsecd %s", up ? "ready: protecting" :
+	    "away: holding what needs it");
+	if (up)
+		release_held(nd);
+}
+
+/* ServerStateEvent (topic "server", from the supervisor only). */
+static void
+on_server_state(struct bus_client *c, const struct bus_msg *msg, void *arg)
+{
+	const Parapet__ServerStateEvent *ev = (const void *)msg->body;
+	struct netd *nd = arg;
+
+	(void)c;
+	if (nd->ns != NULL)
+		netd_spd_server_event(nd->ns, msg);
+	if (msg->src == NULL || strcmp(msg->src, "supervisor") != 0 ||
+	    ev->name == NULL || strcmp(ev->name, "ipsecd") != 0)
+		return;
+	set_ipsecd(nd, ev->state == PARAPET__SERVER_STATE__SERVER_STATE_READY);
+}
+
+/* netd_ring_vars_fn: policyd's variables when the replica has them. */
+static void
+ring_vars(void *arg, uint16_t family, struct netd_ring_vars *v)
+{
+	const struct netd *nd = arg;
+	const struct netd_spd_vars *sv;
+
+	if (nd->ns == NULL || (sv = netd_spd_vars(nd->ns, family)) == NULL)
+		return;
+	v->dfbit = sv->dfbit;
+	v->ecn = sv->ecn == 1;
+	v->ah_cleartos = sv->ah_cleartos;
+	v->ah_offsetmask = sv->ah_offsetmask;
+}
+
+/* The wire link's MTU (what ipsecd's result must fit). */
+static uint16_t
+link_mtu(const struct link *l)
+{
+	struct ifreq ifr;
+
+	if (l->fd < 0 || l->cfg.ifname[0] == '\0')
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, l->cfg.ifname, sizeof(l->cfg.ifname));
+	if (ioctl(l->fd, SIOCGIFMTU, &ifr) != 0 || ifr.ifr_mtu <= 0)
+		return 0;
+	return ifr.ifr_mtu > 65535 ? 65535 : (uint16_t)ifr.ifr_mtu;
+}
+
+/* The ring side A, its bell and the timer; ServerStateEvents. */
+static int
+ring_start(struct netd *nd)
+{
+	uv_loop_t *loop = server_loop(nd->srv);
+	uint64_t seed;
+	int error;
+
+	randombytes_buf(&seed, sizeof(seed));
+	if ((error = netd_ring_init(&nd->nr, nd->region, &nd->br, &nd->dc,
+	    uv_now(loop), seed)) != 0)
+		return error;
+	nd->nr_init = true;
+	nd->nr.vars = ring_vars;
+	nd->nr.vars_arg = nd;
+	nd->nr.mtu = link_mtu(&nd->link[DECIDE_FROM_WIRE]);
+	if (uv_timer_init(loop, &nd->tick) != 0)
+		return -EIO;
+	nd->tick_init = true;
+	nd->tick.data = nd;
+	if (uv_timer_start(&nd->tick, on_tick, 100, 100) != 0)
+		return -EIO;
+	if (nd->region == NULL)
+		return 0;
+	if (uv_idle_init(loop, &nd->ridle) != 0)
+		return -EIO;
+	nd->ridle_init = true;
+	nd->ridle.data = nd;
+	if (uv_poll_init(loop, &nd->rpoll, ring_wake_fd(nd->region)) != 0)
+		return -EIO;
+	nd->rpoll_init = true;
+	nd->rpoll.data = nd;
+	if (uv_poll_start(&nd->rpoll, UV_READABLE, on_ring_bell) != 0)
+		return -EIO;
+	ring_run(nd);
+	log_info("netd: ring side A: %u slots of %u bytes, headroom %u; "
+	    "wire MTU %u", nd->nr.g->nslots, nd->nr.g->slot_bytes,
+	    nd->nr.g->headroom, nd->nr.mtu);
+	return 0;
 }
 
 static int
@@ -161,7 +364,7 @@ register_counters(struct netd *nd)
 	unsigned i;
 	int e = 0;
 
-	for (i = 1; i < PKT_R_COUNT; i++)
+	for (i = 1; i < PKT_REJECT_COUNT; i++)
 		e |= counter(nd, &nd->br.st.pkt_reject[i], "pkt.reject.",
 		    pkt_reject_name((enum pkt_reject)i));
 	for (i = 0; i < DECIDE_V_COUNT; i++)
@@ -177,6 +380,54 @@ register_counters(struct netd *nd)
 		e |= counter(nd, &nd->link[i].st.tx_pkts, role[i], "tx_pkts");
 	}
 	e |= counter(nd, &nd->link[1].st.rx_other, role[1], "rx_other");
+	e |= counter(nd, &nd->br.st.diverted, "bridge.", "diverted");
+	return e == 0 ? 0 : -ENOSPC;
+}
+
+/* ring.*, ipsec.*, icmp.*, hold.*, frag.* (netd_ring.h). */
+static int
+register_ring_counters(struct netd *nd)
+{
+	const struct netd_ring_stats *st = &nd->nr.st;
+	const struct {
+		const uint64_t	*v;
+		const char	*name;
+	} c[] = {
+		{ &st->sent, "ring.sent" },
+		{ &st->batches, "ring.batches" },
+		{ &st->done, "ring.done" },
+		{ &st->no_slot, "ring.no_slot" },
+		{ &st->too_long, "ring.too_long" },
+		{ &st->bad_done, "ring.bad_done" },
+		{ &st->send_failed, "ring.send_failed" },
+		{ &st->recv_failed, "ring.recv_failed" },
+		{ &st->no_policy, "ipsec.no_policy" },
+		{ &st->bad_policy, "ipsec.bad_policy" },
+		{ &st->gso_dropped, "ipsec.gso_dropped" },
+		{ &st->bad_result, "ipsec.bad_result" },
+		{ &st->inner_discard, "ipsec.inner_discard" },
+		{ &st->delivered, "ipsec.delivered" },
+		{ &st->wire_out, "ipsec.wire_out" },
+		{ &st->tx_lost, "ipsec.tx_lost" },
+		{ &st->icmp_sent, "icmp.sent" },
+		{ &st->icmp_limited, "icmp.limited" },
+		{ &st->icmp_refused, "icmp.refused" },
+		{ &st->held, "hold.held" },
+		{ &st->released, "hold.released" },
+		{ &st->hold_full, "hold.full" },
+		{ &st->hold_expired, "hold.expired" },
+		{ &st->frag_held, "frag.held" },
+		{ &st->frag_done, "frag.done" },
+		{ &st->frag_dropped, "frag.dropped" },
+	};
+	unsigned i;
+	int e = 0;
+
+	for (i = 0; i < nitems(c); i++)
+		e |= counter(nd, c[i].v, "", c[i].name);
+	for (i = 0; i < PKT_R_COUNT; i++)
+		e |= counter(nd, &st->result[i], "ipsec.",
+		    pkt_result_str((enum pkt_result)i));
 	return e == 0 ? 0 : -ENOSPC;
 }
 
@@ -185,9 +436,20 @@ open_link(struct netd *nd, enum decide_from side, enum netd_role role)
 {
 	const struct netd_link_conf *lc = netd_conf_role(&nd->conf, role);
 	struct link *l = &nd->link[side];
+	struct link_cfg cfg = lc->cfg;
 	int error;
 
-	if ((error = link_open(l, &lc->cfg)) != 0) {
+	/*
+	 * With ipsecd, packets are encrypted whole: no superpackets and no
+	 * partial checksums from the host (no software segmentation yet),
+	 * so no vnet headers on either side.
+	 */
+	if (nd->region != NULL && cfg.vnet) {
+		log_info("netd: link %s: no vnet headers (packets to protect "
+		    "must be whole)", lc->name);
+		cfg.vnet = false;
+	}
+	if ((error = link_open(l, &cfg)) != 0) {
 		log_warnx("netd: link %s (%s %s): %s", lc->name,
 		    link_kind_name(lc->cfg.kind), lc->cfg.ifname,
 		    strerror(-error));
@@ -202,6 +464,16 @@ open_link(struct netd *nd, enum decide_from side, enum netd_role role)
 }
 
 /* decide_local_fn: this node's addresses (gateway mode). */
+/* decide()'s per-socket hook: policyd's registry (netd_spd.h). */
+static bool
+sock_policy(void *arg, uint8_t dir, const struct spd_pkt *p,
+    struct decide_sockpol *sp)
+{
+	const struct netd *nd = arg;
+
+	return nd->ns != NULL && netd_spd_sockpol(nd->ns, dir, p, sp);
+}
+
 static bool
 is_local(void *arg, uint16_t family, const uint8_t *addr)
 {
@@ -210,44 +482,78 @@ is_local(void *arg, uint16_t family, const uint8_t *addr)
 	return netd_conf_is_local(&nd->conf, family, addr);
 }
 
+/*
+ * The SPD replica (netd_spd.h): netd.conf's def_policy until policyd's
+ * variables arrive, the -P policies in every snapshot, held frames
+ * decided again after each change. Started by netd_init().
+ */
 static int
-netd_init(struct server *srv, void *arg)
+spd_replica(struct netd *nd)
 {
-	struct netd *nd = arg;
-	uint64_t seed;
 	size_t i;
-	int error, k;
+	int error;
 
-	nd->srv = srv;
-	nd->rl.burst = 10;
-	if (nd->conf_path == NULL) {
-		log_info("netd: no -c NETD_CONF: no links, idle");
-		return 0;
-	}
-	randombytes_buf(&seed, sizeof(seed));
-	if ((error = spd_create(&nd->spd, seed)) != 0)
+	decide_params_default(&nd->dc.params);
+	if (nd->conf_path != NULL)
+		memcpy(nd->dc.params.def_policy, nd->conf.def_policy,
+		    sizeof(nd->dc.params.def_policy));
+	if ((error = netd_spd_new(&nd->ns, &nd->dc)) != 0)
 		return error;
 	for (i = 0; i < nd->npol; i++) {
-		uint32_t id;
-
-		if ((error = spd_add(nd->spd, &nd->pol[i], 0, &id)) != 0) {
+		if ((error = netd_spd_add_static(nd->ns, &nd->pol[i])) != 0) {
 			log_warnx("netd: test policy %zu: %s", i + 1,
 			    strerror(-error));
 			return error;
 		}
-		log_info("netd: test policy %zu installed, id %u", i + 1, id);
 	}
-	nd->dc.spd = nd->spd;
-	decide_params_default(&nd->dc.params);
-	memcpy(nd->dc.params.def_policy, nd->conf.def_policy,
-	    sizeof(nd->dc.params.def_policy));
+	if (nd->npol != 0)
+		log_info("netd: %zu test policies in the SPD replica", nd->npol);
+	netd_spd_set_provisional(nd->ns, nd->conf_path != NULL &&
+	    !nd->conf.wait_policyd);
+	netd_spd_on_change(nd->ns, release_held, nd);
+	return 0;
+}
+
+static int
+netd_init(struct server *srv, void *arg)
+{
+	struct netd *nd = arg;
+	int error, k;
+
+	nd->srv = srv;
+	nd->rl.burst = 10;
+	if ((error = spd_replica(nd)) != 0)
+		return error;
+	if (nd->conf_path == NULL) {
+		log_info("netd: no -c NETD_CONF: no links, SPD replica only");
+		return netd_spd_start(nd->ns, srv);
+	}
+	/* Before the SPD replica starts: it takes its share from us. */
+	if ((error = bus_client_on(server_bus(srv),
+	    PARAPET__MSG_TYPE__MSG_SERVER_STATE_EVENT, on_server_state,
+	    nd)) != 0 ||
+	    (error = bus_subscribe(server_bus(srv), "server")) != 0 ||
+	    (error = netd_spd_start(nd->ns, srv)) != 0) {
+		log_warnx("netd: bus: %s", strerror(-error));
+		return error;
+	}
+	if (server_nregions(srv) > 0)
+		nd->region = server_region(srv, 0, NULL);
+	if (server_nregions(srv) > 1)
+		log_warnx("netd: %zu ring regions: only the first is used",
+		    server_nregions(srv));
 	nd->dc.params.gateway = nd->conf.gateway;
-	if (nd->conf.gateway) {
+	nd->dc.arg = nd;
+	nd->dc.sock = sock_policy;
+	if (nd->conf.gateway)
 		nd->dc.local = is_local;
-		nd->dc.arg = nd;
-	}
-	nd->dc.policyd_known = !nd->conf.wait_policyd;
-	nd->dc.ipsecd_up = false;	/* no rings yet: fail closed */
+	/*
+	 * The supervisor starts netd after ipsecd is ready (after =); from
+	 * then on ServerStateEvents say. Without a region nothing can be
+	 * protected: fail closed.
+	 */
+	nd->dc.ipsecd_up = nd->region != NULL;
+	nd->ipsecd_ready = nd->region != NULL;
 
 	if ((error = open_link(nd, DECIDE_FROM_HOST, NETD_ROLE_HOST)) != 0 ||
 	    (error = open_link(nd, DECIDE_FROM_WIRE, NETD_ROLE_WIRE)) != 0)
@@ -279,6 +585,8 @@ netd_init(struct server *srv, void *arg)
 	    &nd->dc)) != 0)
 		return error;
 	nd->br_init = true;
+	if ((error = ring_start(nd)) != 0)
+		return error;
 	for (k = 0; k < 2; k++) {
 		if ((error = uv_poll_init(server_loop(srv), &nd->poll[k],
 		    nd->link[k].fd)) != 0) {
@@ -291,7 +599,8 @@ netd_init(struct server *srv, void *arg)
 		    on_readable)) != 0)
 			return error;
 	}
-	if ((error = register_counters(nd)) != 0)
+	if ((error = register_counters(nd)) != 0 ||
+	    (error = register_ring_counters(nd)) != 0)
 		return error;
 	log_info("netd: bridging %s <-> %s, mode %s, def_policy %u/%u, "
 	    "%zu test policies%s", nd->link[0].cfg.ifname,
@@ -313,14 +622,25 @@ netd_fini(struct server *srv, void *arg)
 			uv_close((uv_handle_t *)&nd->poll[k], NULL);
 		nd->poll_init[k] = false;
 	}
+	if (nd->rpoll_init)
+		uv_close((uv_handle_t *)&nd->rpoll, NULL);
+	if (nd->ridle_init)
+		uv_close((uv_handle_t *)&nd->ridle, NULL);
+	if (nd->tick_init)
+		uv_close((uv_handle_t *)&nd->tick, NULL);
+	nd->rpoll_init = nd->ridle_init = nd->tick_init = false;
+	/* Slots still held go back with the region; frames held are freed. */
+	if (nd->nr_init)
+		netd_ring_fini(&nd->nr);
+	nd->nr_init = false;
 	/* uv_close stopped the watchers: the descriptors may go now. */
 	for (k = 0; k < 2; k++)
 		if (nd->link_open[k])
 			link_close(&nd->link[k]);
 	if (nd->br_init)
 		bridge_fini(&nd->br);
-	spd_destroy(nd->spd);
-	nd->spd = NULL;
+	netd_spd_free(nd->ns);
+	nd->ns = NULL;
 }
 
 int

@@ -344,6 +344,29 @@ link_key(struct pctx *p, const char *k, const char *v)
 		err(p, "unknown key \"%s\" in [link]", k);
 }
 
+/*
+ * The supervisor's sections (servers/supervisor/config.c): [supervisor],
+ * [server NAME], [region NAME]. One file configures a whole host
+ * (parapetd -c FILE, with args = -c FILE for netd), so netd skips them,
+ * keys and all, and the supervisor skips ours.
+ */
+static bool
+sup_section(const char *s)
+{
+	static const char *const named[] = { "server", "region" };
+	size_t i, n;
+
+	if (strcmp(s, "supervisor") == 0)
+		return true;
+	for (i = 0; i < nitems(named); i++) {
+		n = strlen(named[i]);
+		if (strncmp(s, named[i], n) == 0 &&
+		    (s[n] == ' ' || s[n] == '\t'))
+			return true;
+	}
+	return false;
+}
+
 static void
 section(struct pctx *p, const char *s)
 {
@@ -384,6 +407,10 @@ section(struct pctx *p, const char *s)
 			return;
 		}
 		p->skip = true;
+		return;
+	}
+	if (sup_section(s)) {
+		p->skip = true;	/* the supervisor's: it checks them */
 		return;
 	}
 	err(p, "unknown section [%s]", s);
@@ -457,6 +484,7 @@ netd_conf_defaults(struct netd_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->def_policy[0] = c->def_policy[1] = 1;
+	c->wait_policyd = true;	/* fail closed (DESIGN §8) */
 	c->batches = 4;
 }
 

@@ -10,7 +10,8 @@
  *                          ;   for the host) | gateway (FWD for others)
  *   def_policy = 1         ; until policyd syncs: 0 discard, 1 none
  *   def_policy6 = 1        ; IPv6 (default: def_policy)
- *   wait_policyd = no      ; yes: fail closed until policyd's snapshot
+ *   wait_policyd = yes     ; no: decide on -P and def_policy until policyd
+ *                          ;   syncs (tests without policyd; not fail closed)
  *   batches = 4            ; batches of 64 moved per wake-up (1..64)
  *   address = 192.0.2.1    ; gateway: this node's addresses (repeat the
  *                          ;   key, up to 16); IN for them, FWD for the

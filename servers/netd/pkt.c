@@ -11,7 +11,7 @@
 #include "pkt.h"
 #include "rd.h"
 
-static const char *const reject_names[PKT_R_COUNT] = {
+static const char *const reject_names[PKT_REJECT_COUNT] = {
 	[PKT_OK] = "ok",
 	[PKT_R_EMPTY] = "empty",
 	[PKT_R_VERSION] = "version",
@@ -43,12 +43,12 @@ static const char *const reject_names[PKT_R_COUNT] = {
 	[PKT_R_ETH_SHORT] = "eth_short",
 	[PKT_R_ETH_VLAN] = "eth_vlan",
 };
-_Static_assert(nitems(reject_names) == PKT_R_COUNT, "reject_names");
+_Static_assert(nitems(reject_names) == PKT_REJECT_COUNT, "reject_names");
 
 const char *
 pkt_reject_name(enum pkt_reject r)
 {
-	if ((unsigned)r >= PKT_R_COUNT || reject_names[r] == NULL)
+	if ((unsigned)r >= PKT_REJECT_COUNT || reject_names[r] == NULL)
 		return "unknown";
 	return reject_names[r];
 }

@@ -62,7 +62,7 @@ enum pkt_reject {
 	PKT_R_AH_SHORT,		/* AH header truncated or its length past */
 	PKT_R_ETH_SHORT,	/* Ethernet header truncated */
 	PKT_R_ETH_VLAN,		/* more than two VLAN tags */
-	PKT_R_COUNT
+	PKT_REJECT_COUNT
 };
 
 /* "v4_csum" etc.: counter names, [a-z0-9_]. */

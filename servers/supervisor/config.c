@@ -10,7 +10,9 @@
  * value), reports what inih would only count as an error, and hands inih
  * an empty line instead, so that each bad line is reported exactly once.
  * Section headers are parsed here too, so keys under a bad header are
- * skipped rather than reported one by one.
+ * skipped rather than reported one by one. netd's sections ([netd] and
+ * [link NAME]) are skipped whole, keys unchecked: one file can configure
+ * a whole host, and netd checks them when given the same file.
  *
  * Input is untrusted: bytes are checked (NUL, length, control characters)
  * before they are copied; every field has a bound.
@@ -29,6 +31,7 @@
 enum sect {
 	SECT_NONE,		/* before the first header */
 	SECT_BAD,		/* after a bad header: keys are skipped */
+	SECT_NETD,		/* [netd], [link NAME]: netd's, skipped */
 	SECT_SUPERVISOR,
 	SECT_SERVER,
 	SECT_REGION,
@@ -114,6 +117,7 @@ _Static_assert(NRULES <= 64, "rules must fit the seen/set masks");
 static const char *const sect_names[] = {
 	[SECT_NONE] = "",
 	[SECT_BAD] = "",
+	[SECT_NETD] = "",
 	[SECT_SUPERVISOR] = "[supervisor]",
 	[SECT_SERVER] = "[server NAME]",
 	[SECT_REGION] = "[region NAME]",
@@ -296,6 +300,23 @@ header_named(struct pctx *c, enum sect s, const char *name)
 	sect_reset(c, s, (*n)++);
 }
 
+/*
+ * netd's sections ([netd] and [link NAME], netd_conf.c), so that one file
+ * configures a whole host: the supervisor skips them and their keys, and
+ * netd, given the same file (args = -c FILE), checks them and skips ours.
+ * A link's name is netd's to check; a header of netd's shape with extra
+ * words is no section of anyone's.
+ */
+static bool
+netd_header(const char *kind, const char *name, const char *extra)
+{
+	if (kind == NULL || extra != NULL)
+		return false;
+	if (strcmp(kind, "netd") == 0)
+		return name == NULL;
+	return strcmp(kind, "link") == 0 && name != NULL;
+}
+
 /* `h` is the header without its brackets, NUL-terminated, writable. */
 static void
 header(struct pctx *c, char *h)
@@ -317,6 +338,10 @@ header(struct pctx *c, char *h)
 		sect_reset(c, SECT_SUPERVISOR, 0);
 		return;
 	}
+	if (netd_header(kind, name, extra)) {
+		sect_reset(c, SECT_NETD, 0);
+		return;
+	}
 	if (kind != NULL && extra == NULL && (strcmp(kind, "server") == 0 ||
 	    strcmp(kind, "region") == 0)) {
 		header_named(c, strcmp(kind, "server") == 0 ? SECT_SERVER :
@@ -324,8 +349,8 @@ header(struct pctx *c, char *h)
 		return;
 	}
 	sect_reset(c, SECT_BAD, 0);
-	err(c, c->lineno, "[supervisor], [server NAME] or [region NAME], "
-	    "got \"[%.40s]\"", copy);
+	err(c, c->lineno, "[supervisor], [server NAME], [region NAME], or "
+	    "netd's [netd] or [link NAME], got \"[%.40s]\"", copy);
 }
 
 /*
@@ -637,7 +662,7 @@ handler(void *user, const char *section, const char *key, const char *v)
 	char *base;
 
 	(void)section;	/* we track sections ourselves */
-	if (c->sect == SECT_BAD)
+	if (c->sect == SECT_BAD || c->sect == SECT_NETD)
 		return 1;
 	if (c->sect == SECT_NONE) {
 		err(c, c->lineno, "a [section] header before \"%.40s\"", key);

@@ -488,14 +488,14 @@ test_names(void **state)
 	int i;
 
 	(void)state;
-	for (i = 0; i < PKT_R_COUNT; i++) {
+	for (i = 0; i < PKT_REJECT_COUNT; i++) {
 		const char *s = pkt_reject_name((enum pkt_reject)i);
 
 		assert_non_null(s);
 		assert_true(strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_")
 		    == strlen(s));
 	}
-	assert_string_equal(pkt_reject_name(PKT_R_COUNT), "unknown");
+	assert_string_equal(pkt_reject_name(PKT_REJECT_COUNT), "unknown");
 }
 
 /* The fuzz seeds are golden packets: each parses, with the kind its

@@ -41,8 +41,24 @@ static const struct row bad_rows[] = {
 	{ "junk after header", MINI "[server x] y\n",
 	  { "t.conf:2: expected nothing but a comment after \"]\"" } },
 	{ "unknown section", MINI "[foo]\nbar = 1\n",
-	  { "t.conf:2: expected [supervisor], [server NAME] or "
-	    "[region NAME], got \"[foo]\"" } },
+	  { "t.conf:2: expected [supervisor], [server NAME], [region NAME], "
+	    "or netd's [netd] or [link NAME], got \"[foo]\"" } },
+	{ "netd with a name", MINI "[netd x]\nmode = host\n",
+	  { "t.conf:2: expected [supervisor], [server NAME], [region NAME], "
+	    "or netd's [netd] or [link NAME], got \"[netd x]\"" } },
+	{ "link without a name", MINI "[link]\ntype = tap\n",
+	  { "t.conf:2: expected [supervisor], [server NAME], [region NAME], "
+	    "or netd's [netd] or [link NAME], got \"[link]\"" } },
+	{ "our errors around netd's sections", "[netd]\nmode = x\n"
+	  "[server keyd]\ncolour = red\n[link a b]\n[link wire]\n"
+	  "type = ppp\n[supervisor]\ndebug = maybe\n",
+	  { "t.conf:4: expected a key of [server NAME] (binary args after "
+	    "user ready_timeout_ms restart_min_ms restart_max_ms "
+	    "restart_stable_ms crashloop_crashes crashloop_window_ms "
+	    "store_records store_record_bytes), got \"colour\"",
+	    "t.conf:5: expected [supervisor], [server NAME], [region NAME], "
+	    "or netd's [netd] or [link NAME], got \"[link a b]\"",
+	    "t.conf:9: expected yes or no for \"debug\", got \"maybe\"" } },
 	{ "server without name", MINI "[server]\n",
 	  { "t.conf:2: expected a name after \"server\"" } },
 	{ "bad server name", MINI "[server Keyd]\n",
@@ -305,6 +321,68 @@ test_inherit_and_syntax(void **state)
 	free(cfg);
 }
 
+/*
+ * One file for a whole host: netd's [netd] and [link NAME] sections (and
+ * their keys, whatever they are: netd checks them) are skipped, and
+ * sections of ours after them are read as usual.
+ */
+static void
+test_netd_sections_skipped(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = parse_ok("[netd]\nmode = gateway\naddress = 192.0.2.1\n"
+	    "[server keyd]\n"
+	    "[link host]\ntype = tap\nrole = host\nifname = tap0\n"
+	    "binary = not-ours\n"
+	    "[server netd]\nafter = keyd\nargs = -c host.conf\n"
+	    "[link Wire-0]\nanything = at all\n"
+	    "[supervisor]\nstop_grace_ms = 77\n");
+	assert_int_equal(cfg->nservers, 2);
+	assert_string_equal(cfg->servers[0].binary, "keyd");
+	assert_string_equal(cfg->servers[1].args, "-c host.conf");
+	assert_int_equal(cfg->servers[1].ndeps, 1);
+	assert_int_equal(cfg->stop_grace_ms, 77);
+	free(cfg);
+}
+
+/* The examples shipped in the tree (one file per host or gateway) parse;
+ * every server of the stack is there and netd reads the same file. */
+static void
+test_shipped_examples(void **state)
+{
+	static const char *const ex[] = {
+		"host-a.conf", "host-b.conf", "gw-a.conf", "gw-b.conf",
+	};
+	const char *src = getenv("PARAPET_SRCDIR");
+	char path[1024], want[64];
+	struct config *cfg;
+	char *text;
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < nitems(ex); i++) {
+		print_message("  %s\n", ex[i]);
+		snprintf(path, sizeof(path), "%s/etc/examples/%s",
+		    src != NULL ? src : ".", ex[i]);
+		text = slurp(path);
+		cfg = parse_ok(text);
+		assert_int_equal(cfg->nservers, 4);
+		assert_int_equal(cfg->nregions, 1);
+		assert_true(config_server_index(cfg, "keyd") >= 0);
+		assert_true(config_server_index(cfg, "policyd") >= 0);
+		assert_true(config_server_index(cfg, "ipsecd") >= 0);
+		n = config_server_index(cfg, "netd");
+		assert_true(n >= 0);
+		snprintf(want, sizeof(want), "-c etc/examples/%s", ex[i]);
+		assert_string_equal(cfg->servers[n].args, want);
+		free(cfg);
+		free(text);
+	}
+}
+
 static void
 test_split_and_paths(void **state)
 {
@@ -363,6 +441,8 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_shipped_default),
 		cmocka_unit_test(test_inherit_and_syntax),
+		cmocka_unit_test(test_netd_sections_skipped),
+		cmocka_unit_test(test_shipped_examples),
 		cmocka_unit_test(test_split_and_paths),
 		cmocka_unit_test(test_names),
 	};

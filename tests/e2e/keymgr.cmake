@@ -1,0 +1,11 @@
+# The test key manager (tests/tools/keymgr.py, issue 6 item 7) between
+# two keyd instances under two parapetd: ACQUIRE from either host keyed
+# on both, rekey on soft expiry before the hard one. Root: keyd admits
+# uid 0 (or its group) only; skipped (77) otherwise.
+if(TARGET parapetd AND TARGET parapetctl AND TARGET keyd)
+	add_test(NAME e2e_keymgr COMMAND sh
+	    ${CMAKE_SOURCE_DIR}/tests/tools/keymgr_e2e.sh)
+	set_tests_properties(e2e_keymgr PROPERTIES LABELS "e2e;root"
+	    TIMEOUT 120 SKIP_RETURN_CODE 77
+	    ENVIRONMENT "PARAPET_BINDIR=${CMAKE_BINARY_DIR}/bin;PARAPET_SRCDIR=${CMAKE_SOURCE_DIR}")
+endif()
