@@ -5,7 +5,7 @@
 # (servers/supervisor/handoff.c), which is added later in the tree, so the
 # target is linked by name.
 if(TARGET parapet_bus AND TARGET parapet_ring)
-	add_library(parapet_server STATIC server.c)
+	add_library(parapet_server STATIC server.c listen.c)
 	target_include_directories(parapet_server PUBLIC
 	    ${CMAKE_CURRENT_SOURCE_DIR})
 	target_link_libraries(parapet_server PUBLIC parapet_bus parapet_ring

@@ -51,6 +51,7 @@
 #include "pfkey_dispatch.h"
 #include "keyd_pfkey.h"
 #include "keyd_spd.h"
+#include "listen.h"
 #include "log.h"
 #include "pfkey_build.h"
 #include "pfkey_msg.h"
@@ -1191,25 +1192,23 @@ on_listen(uv_poll_t *h, int status, int events)
 	struct keyd_pfkey *kp = container_of(h, struct keyd_pfkey, lpoll);
 	unsigned int budget = BUDGET;
 	struct ucred uc;
-	socklen_t len;
 	int fd;
 
 	(void)events;
 	if (status < 0)
 		return;
 	while (budget-- > 0) {
-		fd = accept4(kp->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+		if ((fd = listen_accept(kp->lfd, &uc)) < 0) {
+			if (fd == -EPROTO) {
+				kp->n_refused++;	/* no credentials */
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			}
+			if (fd != -EAGAIN)
 				log_rl_warnx(&kp->rl, "pfkey: accept: %s",
-				    strerror(errno));
+				    strerror(-fd));
 			break;
 		}
-		len = sizeof(uc);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0 ||
-		    len != sizeof(uc) || !peer_ok(kp, fd, &uc)) {
+		if (!peer_ok(kp, fd, &uc)) {
 			kp->n_refused++;
 			log_rl_warnx(&kp->rl, "pfkey: refused uid %u (pid %d): "
 			    "not privileged", (unsigned)uc.uid, (int)uc.pid);
@@ -1268,43 +1267,11 @@ on_timer(uv_timer_t *t)
 static int
 listen_on(struct keyd_pfkey *kp)
 {
-	struct sockaddr_un sun;
-	mode_t old;
-	int fd, probe, error;
+	int fd = listen_seqpacket(kp->path, kp->cfg.mode,
+	    kp->cfg.have_group ? kp->cfg.gid : (gid_t)-1, BACKLOG);
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(kp->path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	memcpy(sun.sun_path, kp->path, strlen(kp->path));
-	/* A live keyd answers; a stale file of a dead one is replaced. */
-	if ((probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		close(probe);
-		return -EADDRINUSE;
-	}
-	close(probe);
-	if (unlink(kp->path) != 0 && errno != ENOENT)
-		return -errno;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	/* Never reachable with wider rights than mode, not even briefly. */
-	old = umask((mode_t)(0777 & ~kp->cfg.mode));
-	error = bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ? -errno : 0;
-	umask(old);
-	if (error == 0 && chmod(kp->path, kp->cfg.mode) != 0)
-		error = -errno;
-	if (error == 0 && kp->cfg.have_group &&
-	    chown(kp->path, (uid_t)-1, kp->cfg.gid) != 0)
-		error = -errno;
-	if (error == 0 && listen(fd, BACKLOG) != 0)
-		error = -errno;
-	if (error != 0) {
-		close(fd);
-		return error;
-	}
+		return fd;
 	kp->lfd = fd;
 	return 0;
 }

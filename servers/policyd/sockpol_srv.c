@@ -33,6 +33,7 @@
 
 #include "bus.h"
 #include "bus_msg.h"
+#include "listen.h"
 #include "log.h"
 #include "policyd.h"
 #include "server.h"
@@ -307,25 +308,16 @@ on_listen(uv_poll_t *h, int status, int events)
 	struct pd_sockpol *sp = container_of(h, struct pd_sockpol, lpoll);
 	unsigned int budget = SP_BUDGET;
 	struct ucred uc;
-	socklen_t len;
 	int fd;
 
 	(void)events;
 	if (status < 0)
 		return;
 	while (budget-- > 0) {
-		fd = accept4(sp->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			break;
-		}
-		len = sizeof(uc);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0 ||
-		    len != sizeof(uc)) {
-			close(fd);
+		if ((fd = listen_accept(sp->lfd, &uc)) == -EPROTO)
 			continue;
-		}
+		if (fd < 0)
+			break;
 		conn_new(sp, fd, &uc);
 	}
 }
@@ -396,34 +388,12 @@ on_snapshot(struct bus_client *bc, const struct bus_msg *m, void *arg)
 static int
 listen_on(struct pd_sockpol *sp)
 {
-	struct sockaddr_un sun;
-	int fd, probe, error = 0;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, sp->path, strlen(sp->path));
-	/* A live policyd answers; a stale file of a dead one is replaced. */
-	if ((probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		close(probe);
-		return -EADDRINUSE;
-	}
-	close(probe);
-	if (unlink(sp->path) != 0 && errno != ENOENT)
-		return -errno;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
 	/* Anyone may register policies for their own sockets (KAME:
 	 * setsockopt needs no privilege; bypass is checked per request). */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    chmod(sp->path, 0666) != 0 || listen(fd, SP_BACKLOG) != 0)
-		error = -errno;
-	if (error != 0) {
-		close(fd);
-		return error;
-	}
+	int fd = listen_seqpacket(sp->path, 0666, (gid_t)-1, SP_BACKLOG);
+
+	if (fd < 0)
+		return fd;
 	sp->lfd = fd;
 	return 0;
 }
