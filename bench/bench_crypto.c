@@ -76,14 +76,12 @@ static const struct combo {
 
 static const size_t sizes[] = { 64, 512, 1400, 8000 };
 
+/* The selection's clock: this thread's CPU time. */
 static uint64_t
-cpu_ns(void *arg)
+cpu_clock(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return cpu_ns();
 }
 
 /* An IPv4 UDP packet of len bytes, checksum set. */
@@ -169,16 +167,16 @@ once(struct bc *c, enum op op, uint64_t i)
 }
 
 static double
-run_once(struct bc *c, enum op op, uint64_t n)
+run_once(void *arg, int op, uint64_t n)
 {
-	uint64_t t0 = cpu_ns(NULL), i;
+	uint64_t t0 = cpu_ns(), i;
 
 	for (i = 0; i < n; i++)
-		if (once(c, op, i) != 0) {
+		if (once(arg, (enum op)op, i) != 0) {
 			fprintf(stderr, "bench_crypto: op %d failed\n", op);
 			exit(1);
 		}
-	return (double)n * 1e9 / (double)(cpu_ns(NULL) - t0);
+	return (double)n * 1e9 / (double)(cpu_ns() - t0);
 }
 
 /* Best of `runs` alternating runs of ~10 ms of ours and the reference. */
@@ -186,33 +184,7 @@ static void
 measure(struct bc *c, enum op ours, enum op ref, int runs, double *po,
     double *pr)
 {
-	uint64_t n = 16, t0, dt;
-	int r;
-
-	for (;;) {
-		t0 = cpu_ns(NULL);
-		(void)run_once(c, ours, n);
-		dt = cpu_ns(NULL) - t0;
-		if (dt > 3000000) {
-			n = (uint64_t)((double)n * 1e7 / (double)dt) + 1;
-			break;
-		}
-		n *= 4;
-	}
-	*po = *pr = 0;
-	for (r = 0; r < runs; r++) {
-		double o, f;
-
-		if (r & 1) {
-			f = run_once(c, ref, n);
-			o = run_once(c, ours, n);
-		} else {
-			o = run_once(c, ours, n);
-			f = run_once(c, ref, n);
-		}
-		*po = o > *po ? o : *po;
-		*pr = f > *pr ? f : *pr;
-	}
+	bench_alternate(run_once, c, (int)ours, (int)ref, runs, po, pr);
 }
 
 /* The row of alg from backend b, else the chosen one. */
@@ -341,7 +313,7 @@ int
 main(int argc, char **argv)
 {
 	struct xform_choice ch[XFORM_ALG_COUNT];
-	struct xform_select_cfg cfg = { .clock = cpu_ns };
+	struct xform_select_cfg cfg = { .clock = cpu_clock };
 	int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 7;
 	char err[256];
 	size_t a;

@@ -141,70 +141,25 @@ once(struct ctx *c, enum op op, uint64_t i)
 	}
 }
 
-/*
- * CPU time of this thread: the machine is shared, and time spent
- * preempted is not the transform's.
- */
-static uint64_t
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static double
-run_once(struct ctx *c, enum op op, uint64_t n)
+run_once(void *arg, int op, uint64_t n)
 {
 	uint64_t t0 = cpu_ns(), i;
 
 	for (i = 0; i < n; i++)
-		once(c, op, i);
+		once(arg, (enum op)op, i);
 	return (double)n * 1e9 / (double)(cpu_ns() - t0);
 }
 
 /*
  * Packets per second of ours and of the reference, best of `runs` runs
- * of about 10 ms each, alternating so both see the same neighbours.
+ * of about 10 ms each (bench_alternate()).
  */
 static void
 measure(struct ctx *c, enum op ours, enum op ref, int runs, double *po,
     double *pr)
 {
-	uint64_t n = 64;
-	int r;
-
-	for (;;) {
-		uint64_t t0 = cpu_ns(), i, dt;
-
-		for (i = 0; i < n; i++)
-			once(c, ours, i);
-		dt = cpu_ns() - t0;
-		if (dt > 5000000) {
-			n = (uint64_t)((double)n * 1e7 / (double)dt) + 1;
-			break;
-		}
-		n *= 4;
-	}
-	*po = *pr = 0;
-	for (r = 0; r < runs; r++) {
-		double o, f;
-
-		/* Alternate which goes first, so neither inherits a bias. */
-		if (r & 1) {
-			f = run_once(c, ref, n);
-			o = run_once(c, ours, n);
-		} else {
-			o = run_once(c, ours, n);
-			f = run_once(c, ref, n);
-		}
-
-		if (o > *po)
-			*po = o;
-		if (f > *pr)
-			*pr = f;
-	}
+	bench_alternate(run_once, c, (int)ours, (int)ref, runs, po, pr);
 }
 
 static int

@@ -39,18 +39,8 @@
 
 static uint64_t rng;
 
-/*
- * CPU time of this thread, not wall time: six builds share the two
- * vCPUs, and wall time would count the time others ran.
- */
-static uint64_t
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+/* CPU time (bench.h's cpu_ns), not wall time: builds share the two
+ * vCPUs, and wall time would count the time others ran. */
 #define now_ns	cpu_ns
 static volatile uint64_t sink;
 

@@ -33,15 +33,6 @@
 #define ROUNDS	5
 #define BATCH	LINK_BATCH
 
-static uint64_t
-cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int
 cmp_d(const void *a, const void *b)
 {
