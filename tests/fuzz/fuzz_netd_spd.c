@@ -12,7 +12,7 @@
  * every record: the counters agree with the live SPD, every variable is
  * within policyd's ranges, and the static's selector is held (by the
  * static, or by a policy of policyd, which wins). Any other outcome aborts.
- * Seeds: tests/fuzz/gen_netd_spd_seeds.py.
+ * Seeds: test_netd_spd --seeds DIR (tests/unit/netd/test_netd_spd.c).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,7 +5,8 @@
 #   parapetd a: keyd --- $T/a/pfkey.sock ---\
 #                                            keymgr.py run (PSK)
 #   parapetd b: keyd --- $T/b/pfkey.sock ---/
-#   bus_acquire.py --- $T/a/bus.sock (or b) ---> keyd: SADB_ACQUIRE
+#   bus_acquire --- $T/a/bus.sock (or b) ---> keyd: SADB_ACQUIRE
+#   (tests/tools/bus_acquire.c, built: PARAPET_BUS_ACQUIRE)
 #
 # 1. An ACQUIRE on host a (10.0.0.1 -> 10.0.0.2, ESP) and one on host b
 #    (10.1.0.2 -> 10.1.0.1, AH): each ends with the same two SAs on both
@@ -24,7 +25,7 @@
 TOOLS="$PARAPET_SRCDIR/tests/tools"
 PY=/usr/bin/python3
 KM="$PY -B $TOOLS/keymgr.py"
-ACQ="$PY -B $TOOLS/bus_acquire.py"
+ACQ="${PARAPET_BUS_ACQUIRE:?}"
 KMPID=""
 
 for h in a b; do

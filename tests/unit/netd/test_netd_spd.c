@@ -5,12 +5,16 @@
  * events ignored, events kept while a snapshot loads, delete/update by
  * id, the -P statics kept across snapshots and shadowed by policyd's
  * policies, the variables (defaults, ranges, per family).
+ *
+ * test_netd_spd --seeds DIR writes fuzz_netd_spd's corpus instead
+ * (tests/fuzz/corpus/fuzz_netd_spd).
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -19,6 +23,7 @@
 
 #include "ipsec_policy.h"
 #include "netd_spd.h"
+#include "wr.h"
 
 #define EPOCH	0x1234
 #define OP(x)	PARAPET__SPD_OP__SPD_OP_##x
@@ -543,8 +548,274 @@ test_initial_params_range(void **state)
 	netd_spdr_fini(&r);
 }
 
+/*
+ * --seeds DIR: fuzz_netd_spd's corpus, runs of records as
+ * tests/fuzz/fuzz_netd_spd.c reads them:
+ *
+ *	kind (1 byte) | length (2 bytes, big-endian) | packed body
+ *
+ * kind 0 SpdSnapshotReply, 1 SpdChangeEvent, 2 SysctlGetReply,
+ * 3 SysctlChangeEvent, 4 begin a snapshot (no body).
+ */
+enum { K_SNAP, K_EVENT, K_SYSGET, K_SYSCHG, K_BEGIN };
+
+struct seed {
+	uint8_t		buf[1024];
+	struct wr	w;
+	int		error;
+};
+
+static void
+rec(struct seed *s, uint8_t kind, const ProtobufCMessage *m)
+{
+	uint8_t body[512];
+	size_t n = 0;
+
+	if (m != NULL) {
+		if (protobuf_c_message_get_packed_size(m) > sizeof(body)) {
+			s->error = -EMSGSIZE;
+			return;
+		}
+		n = protobuf_c_message_pack(m, body);
+	}
+	if (wr_u8(&s->w, kind) != 0 || wr_be16(&s->w, (uint16_t)n) != 0 ||
+	    wr_bytes(&s->w, body, n) != 0)
+		s->error = -EMSGSIZE;
+}
+
+struct spol {
+	struct spd_entry	e;	/* pm borrows its addresses */
+	struct spd_pmsg		pm;
+};
+
+/* entry(b, dir, action) as policy id; ESP in tunnel 192.0.2.1 -> .2. */
+static Parapet__SpdPolicy *
+spol(struct spol *p, uint32_t id, uint8_t dir, uint8_t b, uint8_t action,
+    bool tunnel)
+{
+	static const uint8_t tsrc[4] = { 192, 0, 2, 1 };
+	static const uint8_t tdst[4] = { 192, 0, 2, 2 };
+
+	entry(&p->e, b, dir, action);
+	if (tunnel) {
+		p->e.req[0].mode = PARAPET_IPSEC_MODE_TUNNEL;
+		p->e.req[0].family = AF_INET;
+		memcpy(p->e.req[0].tsrc, tsrc, sizeof(tsrc));
+		memcpy(p->e.req[0].tdst, tdst, sizeof(tdst));
+	}
+	spd_msg_fill(&p->pm, id, &p->e);
+	return &p->pm.p;
+}
+
+#define POL(p, id, dir, b)	spol(p, id, SPD_DIR_##dir, b, SPD_ACTION_IPSEC, \
+				    false)
+
+/* The fuzzer's static selector, 10.0.0.1/32 -> 10.0.0.2/32 out, none. */
+static Parapet__SpdPolicy *
+spol_static(struct spol *p, uint32_t id)
+{
+	entry(&p->e, 0, SPD_DIR_OUT, SPD_ACTION_NONE);
+	p->e.sel.src_plen = 32;
+	p->e.sel.dst_plen = 32;
+	p->e.sel.src[3] = 1;
+	p->e.sel.dst[1] = 0;
+	p->e.sel.dst[3] = 2;
+	p->e.priority = 5;
+	spd_msg_fill(&p->pm, id, &p->e);
+	return &p->pm.p;
+}
+
+static void
+snap(struct seed *s, uint64_t epoch, uint64_t gen, Parapet__SpdPolicy **pp,
+    size_t n, uint64_t total, bool done)
+{
+	Parapet__SpdSnapshotReply r;
+
+	parapet__spd_snapshot_reply__init(&r);
+	r.epoch = epoch;
+	r.gen = gen;
+	r.cursor = done ? 0 : 77;
+	r.done = done;
+	r.total = total;
+	r.n_policies = n;
+	r.policies = n != 0 ? pp : NULL;
+	rec(s, K_SNAP, &r.base);
+}
+
+/* A change; x is the id (delete) or the direction (flush). */
+static void
+change(struct seed *s, uint64_t epoch, uint64_t prev, uint64_t gen,
+    Parapet__SpdOp op, Parapet__SpdPolicy *p, uint32_t x)
+{
+	Parapet__SpdChangeEvent ev;
+
+	parapet__spd_change_event__init(&ev);
+	ev.epoch = epoch;
+	ev.prev_gen = prev;
+	ev.gen = gen;
+	ev.op = op;
+	ev.policy = p;
+	if (op == OP(DELETE))
+		ev.id = x;
+	else if (op == OP(FLUSH))
+		ev.dir = x;
+	rec(s, K_EVENT, &ev.base);
+}
+
+static void
+syschg(struct seed *s, const char *name, int64_t value, int64_t old)
+{
+	Parapet__SysctlChangeEvent ev;
+
+	parapet__sysctl_change_event__init(&ev);
+	ev.name = deconst(name);
+	ev.value = value;
+	ev.old = old;
+	rec(s, K_SYSCHG, &ev.base);
+}
+
+static void
+seed_one_page(struct seed *s)
+{
+	struct spol p[2];
+	Parapet__SpdPolicy *pp[2];
+
+	pp[0] = POL(&p[0], 9, OUT, 1);
+	pp[1] = spol(&p[1], 16, SPD_DIR_IN, 2, SPD_ACTION_IPSEC, true);
+	snap(s, EPOCH, 5, pp, 2, 2, true);
+}
+
+static void
+seed_pages_then_deltas(struct seed *s)
+{
+	struct spol p[2];
+	Parapet__SpdPolicy *pp[2];
+
+	pp[0] = POL(&p[0], 9, OUT, 1);
+	snap(s, EPOCH, 7, pp, 1, 3, false);
+	change(s, EPOCH, 7, 8, OP(ADD), POL(&p[0], 25, OUT, 9), 0);
+	pp[0] = POL(&p[0], 17, OUT, 2);
+	pp[1] = POL(&p[1], 24, IN, 3);
+	snap(s, EPOCH, 7, pp, 2, 3, true);
+	change(s, EPOCH, 8, 9, OP(DELETE), NULL, 9);
+	change(s, EPOCH, 9, 10, OP(UPDATE), spol(&p[0], 17, SPD_DIR_OUT, 2,
+	    SPD_ACTION_NONE, false), 0);
+	change(s, EPOCH, 10, 11, OP(FLUSH), NULL, SPD_DIR_IN);
+}
+
+static void
+seed_gap_and_epoch(struct seed *s)
+{
+	struct spol p;
+	Parapet__SpdPolicy *pp;
+
+	snap(s, EPOCH, 3, NULL, 0, 0, true);
+	change(s, EPOCH, 4, 5, OP(ADD), POL(&p, 9, OUT, 1), 0);
+	change(s, EPOCH + 1, 3, 4, OP(ADD), POL(&p, 9, OUT, 1), 0);
+	rec(s, K_BEGIN, NULL);
+	pp = POL(&p, 9, OUT, 1);
+	snap(s, EPOCH + 1, 1, &pp, 1, 1, true);
+}
+
+static void
+seed_static_shadowed(struct seed *s)
+{
+	struct spol p;
+	Parapet__SpdPolicy *pp;
+
+	pp = spol_static(&p, 33);
+	snap(s, EPOCH, 2, &pp, 1, 1, true);
+	change(s, EPOCH, 2, 3, OP(DELETE), NULL, 33);
+	change(s, EPOCH, 3, 4, OP(ADD), spol_static(&p, 41), 0);
+	change(s, EPOCH, 4, 5, OP(FLUSH), NULL, 0);
+}
+
+static void
+seed_sysctl(struct seed *s)
+{
+	static const struct {
+		const char	*name;
+		int64_t		 value, min, max;
+	} v[] = {
+		{ "net.inet.ipsec.def_policy", 0, 0, 1 },
+		{ "net.inet.ipsec.dfbit", 2, 0, 2 },
+		{ "net.inet.ipsec.ecn", -1, -1, 1 },
+		{ "net.inet.ipsec.ah_offsetmask", 0xffff, 0, 0xffff },
+		{ "net.inet6.ipsec6.esp_trans_deflev", 2, 1, 2 },
+	};
+	Parapet__SysctlVar vars[nitems(v)], *vp[nitems(v)];
+	Parapet__SysctlGetReply r;
+	size_t i;
+
+	for (i = 0; i < nitems(v); i++) {
+		parapet__sysctl_var__init(&vars[i]);
+		vars[i].name = deconst(v[i].name);
+		vars[i].value = v[i].value;
+		vars[i].min = v[i].min;
+		vars[i].max = v[i].max;
+		vp[i] = &vars[i];
+	}
+	parapet__sysctl_get_reply__init(&r);
+	r.n_vars = nitems(v);
+	r.vars = vp;
+	rec(s, K_SYSGET, &r.base);
+	syschg(s, "net.inet.ipsec.esp_net_deflev", 2, 1);
+	syschg(s, "net.inet.ipsec.nosuch", 1, 0);
+}
+
+static void
+seed_kept_during_snapshot(struct seed *s)
+{
+	struct spol p;
+	Parapet__SpdPolicy *pp;
+
+	rec(s, K_BEGIN, NULL);
+	change(s, EPOCH, 1, 2, OP(ADD), POL(&p, 9, OUT, 1), 0);
+	change(s, EPOCH, 2, 3, OP(ADD), POL(&p, 17, OUT, 2), 0);
+	pp = POL(&p, 9, OUT, 1);
+	snap(s, EPOCH, 2, &pp, 1, 1, true);
+}
+
+static const struct {
+	const char	*name;
+	void		(*fill)(struct seed *);
+} seed_list[] = {
+	{ "snapshot_one_page", seed_one_page },
+	{ "snapshot_pages_then_deltas", seed_pages_then_deltas },
+	{ "gap_and_epoch", seed_gap_and_epoch },
+	{ "static_shadowed", seed_static_shadowed },
+	{ "sysctl", seed_sysctl },
+	{ "kept_during_snapshot", seed_kept_during_snapshot },
+};
+
+static int
+seeds(const char *dir)
+{
+	static struct seed s;
+	char path[512];
+	size_t i;
+	FILE *f;
+	int error = 0;
+
+	for (i = 0; i < nitems(seed_list); i++) {
+		memset(&s, 0, sizeof(s));
+		wr_init(&s.w, s.buf, sizeof(s.buf));
+		seed_list[i].fill(&s);
+		snprintf(path, sizeof(path), "%s/%s", dir, seed_list[i].name);
+		if (s.error != 0 || (f = fopen(path, "wb")) == NULL) {
+			error = 1;
+			continue;
+		}
+		if (fwrite(s.buf, 1, s.w.used, f) != s.w.used)
+			error = 1;
+		if (fclose(f) != 0)
+			error = 1;
+	}
+	return error;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_initial),
@@ -560,5 +831,7 @@ main(void)
 		cmocka_unit_test(test_initial_params_range),
 	};
 
+	if (argc == 3 && strcmp(argv[1], "--seeds") == 0)
+		return seeds(argv[2]);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
