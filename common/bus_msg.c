@@ -967,6 +967,8 @@ static const struct bus_msgtype msgtypes[] = {
 	    sockpol_snapshot_reply, sockpol_snapshot_reply_valid, REP, 0),
 	ROW(SOCKPOL_CHANGE_EVENT, "SockpolChangeEvent", sockpol_change_event,
 	    sockpol_change_event_valid, EVT, 0),
+	ROW(SOCKPOL_APPLIED_EVENT, "SockpolAppliedEvent",
+	    sockpol_applied_event, NULL, EVT, 0),
 	/* ipsecd.proto (300-399) */
 };
 /* tests/unit/common/test_frame.c checks that every MsgType has a row. */

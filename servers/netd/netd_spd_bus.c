@@ -16,6 +16,9 @@
  *     (to policyd)             (netd_sockpol.h), on the same occasions
  *   SockpolChangeEvent         one registration; a gap asks for a new
  *     ("sockpol")              snapshot
+ *   SockpolAppliedEvent        sent after each registry snapshot or
+ *     (to "sockpol_ack")       event applied: policyd holds a client's
+ *                              setsockopt until netd has its change
  *
  * After each change the decide_ctx is refreshed (spd pointer, params,
  * policyd_known: the SPD and the registry both loaded) and the caller's
@@ -257,6 +260,23 @@ sysctl_fetch(struct netd_spd *ns)
 
 /* ---- the per-socket policies ---- */
 
+/* Tell policyd which generation of its registry the replica holds. */
+static void
+sockpol_ack(struct netd_spd *ns)
+{
+	Parapet__SockpolAppliedEvent ev;
+
+	if (!ns->sp.m.synced)
+		return;
+	parapet__sockpol_applied_event__init(&ev);
+	ev.epoch = ns->sp.m.epoch;
+	ev.gen = ns->sp.m.gen;
+	if (bus_publish(ns->bus, "sockpol_ack", T(SOCKPOL_APPLIED_EVENT),
+	    &ev.base) != 0)
+		log_rl_warnx(&ns->rl, "sockpol: cannot acknowledge "
+		    "generation %llu", (unsigned long long)ev.gen);
+}
+
 static void
 on_sockpol_reply(struct bus_client *c, int error, const struct bus_msg *rep,
     void *arg)
@@ -275,6 +295,7 @@ on_sockpol_reply(struct bus_client *c, int error, const struct bus_msg *rep,
 		return;
 	}
 	refresh(ns, true);
+	sockpol_ack(ns);
 	job_done(ns, JOB_SOCKPOL);
 }
 
@@ -407,6 +428,7 @@ on_sockpol_change(struct bus_client *c, const struct bus_msg *m, void *arg)
 	    (const Parapet__SockpolChangeEvent *)(const void *)m->body);
 	if (error == 0) {
 		refresh(ns, true);
+		sockpol_ack(ns);
 		return;
 	}
 	if (error == -ESTALE)

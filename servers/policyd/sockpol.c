@@ -735,3 +735,102 @@ sockpol_dump(const struct sockpol_db *db, uint32_t uid, uint8_t *buf,
 	}
 	return n;
 }
+
+/* ---- replies held until netd has applied a change ---- */
+
+int
+sockpol_wait_init(struct sockpol_wait *w, uint64_t epoch, size_t cap)
+{
+	memset(w, 0, sizeof(*w));
+	w->epoch = epoch;
+	if (cap == 0 || (w->q = calloc(cap, sizeof(*w->q))) == NULL)
+		return -ENOMEM;
+	w->cap = cap;
+	return 0;
+}
+
+void
+sockpol_wait_fini(struct sockpol_wait *w)
+{
+	free(w->q);
+	memset(w, 0, sizeof(*w));
+}
+
+bool
+sockpol_wait_applied(struct sockpol_wait *w, uint64_t epoch, uint64_t gen)
+{
+	if (epoch != w->epoch)
+		return false;
+	w->acked = true;
+	if (gen > w->applied)
+		w->applied = gen;
+	return true;
+}
+
+bool
+sockpol_wait_needed(const struct sockpol_wait *w, uint64_t gen)
+{
+	return w->acked && gen > w->applied;
+}
+
+int
+sockpol_wait_push(struct sockpol_wait *w, uint64_t conn, uint64_t gen,
+    uint64_t deadline)
+{
+	const struct sockpol_hold *t;
+
+	if (w->n >= w->cap)
+		return -ENOBUFS;
+	if (w->n > 0) {
+		t = &w->q[w->n - 1];
+		if (gen < t->gen || deadline < t->deadline)
+			return -EINVAL;
+	}
+	w->q[w->n].conn = conn;
+	w->q[w->n].gen = gen;
+	w->q[w->n].deadline = deadline;
+	w->n++;
+	return 0;
+}
+
+enum sockpol_release
+sockpol_wait_pop(struct sockpol_wait *w, uint64_t now,
+    struct sockpol_hold *out)
+{
+	enum sockpol_release r;
+
+	if (w->n == 0)
+		return SOCKPOL_KEEP;
+	if (w->q[0].gen <= w->applied)
+		r = SOCKPOL_APPLIED;
+	else if (w->q[0].deadline <= now)
+		r = SOCKPOL_EXPIRED;
+	else
+		return SOCKPOL_KEEP;
+	*out = w->q[0];
+	w->n--;
+	memmove(&w->q[0], &w->q[1], w->n * sizeof(*w->q));
+	return r;
+}
+
+size_t
+sockpol_wait_drop(struct sockpol_wait *w, uint64_t conn)
+{
+	size_t i, j;
+
+	for (i = j = 0; i < w->n; i++)
+		if (w->q[i].conn != conn)
+			w->q[j++] = w->q[i];
+	i = w->n - j;
+	w->n = j;
+	return i;
+}
+
+bool
+sockpol_wait_next(const struct sockpol_wait *w, uint64_t *deadline)
+{
+	if (w->n == 0)
+		return false;
+	*deadline = w->q[0].deadline;
+	return true;
+}

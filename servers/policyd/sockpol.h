@@ -229,4 +229,58 @@ const struct sockpol_ent *sockpol_lookup(const struct sockpol_db *,
 size_t	sockpol_dump(const struct sockpol_db *, uint32_t uid, uint8_t *buf,
 	    size_t cap);
 
+/*
+ * Replies held until netd has applied a change (docs/DESIGN.md §10.21):
+ * a client's SET, DEL or BIND that advanced the published generation is
+ * answered only when netd has acknowledged (SockpolAppliedEvent) a
+ * generation at least as high in policyd's epoch, or at the deadline.
+ * Before any netd has acknowledged, nothing waits (setups without netd).
+ *
+ * A FIFO of (connection, generation, deadline): the shell reads no more
+ * requests of a connection while its reply waits, so a connection has at
+ * most one entry and its replies keep their order. Generations and
+ * deadlines (now + a constant) never decrease along the FIFO, so both
+ * kinds of release take from the head. Pure: the clock is the caller's.
+ */
+struct sockpol_hold {
+	uint64_t	conn;
+	uint64_t	gen;
+	uint64_t	deadline;
+};
+
+struct sockpol_wait {
+	struct sockpol_hold	*q;
+	size_t			 n, cap;
+	uint64_t		 epoch;		/* policyd's */
+	uint64_t		 applied;	/* netd's latest, in epoch */
+	bool			 acked;		/* a netd acknowledged once */
+};
+
+enum sockpol_release {
+	SOCKPOL_KEEP = 0,	/* empty, or the head must still wait */
+	SOCKPOL_APPLIED,	/* netd has the head's change */
+	SOCKPOL_EXPIRED,	/* the head's deadline passed */
+};
+
+/* cap: entries at most (one per connection). -ENOMEM. */
+int	sockpol_wait_init(struct sockpol_wait *, uint64_t epoch, size_t cap)
+	    MUST_CHECK;
+void	sockpol_wait_fini(struct sockpol_wait *);
+/* netd applied up to gen in epoch; false (ignored) for another epoch. */
+bool	sockpol_wait_applied(struct sockpol_wait *, uint64_t epoch,
+	    uint64_t gen);
+/* Whether the reply to a change that made gen must wait. */
+bool	sockpol_wait_needed(const struct sockpol_wait *, uint64_t gen);
+/* Append; -EINVAL if gen or deadline is below the tail's, -ENOBUFS if
+ * full (then answer at once). */
+int	sockpol_wait_push(struct sockpol_wait *, uint64_t conn, uint64_t gen,
+	    uint64_t deadline) MUST_CHECK;
+/* Take the head into *out if it may go at `now`; SOCKPOL_KEEP if not. */
+enum sockpol_release sockpol_wait_pop(struct sockpol_wait *, uint64_t now,
+	    struct sockpol_hold *out);
+/* Forget the entries of conn (it closed); how many. */
+size_t	sockpol_wait_drop(struct sockpol_wait *, uint64_t conn);
+/* The head's deadline; false if empty. */
+bool	sockpol_wait_next(const struct sockpol_wait *, uint64_t *deadline);
+
 #endif

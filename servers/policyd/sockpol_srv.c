@@ -18,6 +18,14 @@
  * SockpolChangeEvent on topic "sockpol" (epoch: policyd's, new at each
  * start; gen counts events); SockpolSnapshotRequest answers with the
  * whole registry (at most SOCKPOL_BUS_MAX, the registry's limit here).
+ *
+ * Waiting for netd (sockpol.h, struct sockpol_wait): the reply to a
+ * request that changed the registry is held until netd acknowledges
+ * (SockpolAppliedEvent on topic "sockpol_ack") that its replica has the
+ * change, or SP_ACK_WAIT_MS passed (counted, logged: a netd that is
+ * away fails closed until it loads the whole registry again). No more
+ * requests of that connection are read meanwhile, so its replies keep
+ * their order. Before any netd acknowledged, replies go at once.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -46,6 +54,7 @@
 #define SP_BACKLOG	64
 #define SP_BUDGET	64	/* datagrams or accepts per wake-up */
 #define SP_CONNS_MAX	1024
+#define SP_ACK_WAIT_MS	1000	/* longest wait for netd's ack */
 
 _Static_assert(sizeof(((struct sockaddr_un *)0)->sun_path) == 108,
     "sun_path");
@@ -57,6 +66,8 @@ struct sp_conn {
 	int			 fd;
 	uint64_t		 id;
 	uint32_t		 pid, uid;
+	bool			 waiting;	/* its reply is held */
+	uint8_t			 held[SOCKPOL_REPLY_BYTES];
 };
 
 struct pd_sockpol {
@@ -86,6 +97,13 @@ struct pd_sockpol {
 	uint64_t		 n_publish_errors;
 	uint64_t		 n_snapshots;
 	struct sockpol_pmsg	 pm;		/* one event's body */
+	/* Replies waiting for netd. */
+	struct sockpol_wait	 wait;
+	uv_timer_t		 timer;
+	int			 open_handles;	/* lpoll, timer */
+	uint64_t		 n_held;
+	uint64_t		 n_acks;
+	uint64_t		 n_ack_timeout;
 };
 
 /* ---- path ---- */
@@ -145,6 +163,7 @@ conn_close(struct sp_conn *c)
 	struct pd_sockpol *sp = c->sp;
 	size_t n;
 
+	(void)sockpol_wait_drop(&sp->wait, c->id);
 	n = sockpol_drop_conn(sp->db, c->id);
 	sp->n_dropped += n;
 	if (n > 0)
@@ -164,13 +183,19 @@ conn_close(struct sp_conn *c)
 }
 
 static void
-reply(struct sp_conn *c, size_t len)
+reply_buf(struct sp_conn *c, const uint8_t *buf, size_t len)
 {
-	if (send(c->fd, c->sp->out, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+	if (send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		c->sp->n_reply_lost++;
 		log_rl_warnx(&c->sp->rl, "sockpol: reply to pid %u: %s",
 		    (unsigned)c->pid, strerror(errno));
 	}
+}
+
+static void
+reply(struct sp_conn *c, size_t len)
+{
+	reply_buf(c, c->sp->out, len);
 }
 
 static int
@@ -233,6 +258,114 @@ handle(struct sp_conn *c, const uint8_t *buf, size_t len)
 	return SOCKPOL_REPLY_BYTES;
 }
 
+/* ---- waiting for netd ---- */
+
+static void on_conn(uv_poll_t *, int, int);
+static void release(struct pd_sockpol *);
+
+static void
+on_timer(uv_timer_t *t)
+{
+	release(container_of(t, struct pd_sockpol, timer));
+}
+
+static void
+arm(struct pd_sockpol *sp)
+{
+	uint64_t at, now = uv_now(server_loop(sp->pd->srv));
+
+	if (!sockpol_wait_next(&sp->wait, &at))
+		(void)uv_timer_stop(&sp->timer);
+	else
+		(void)uv_timer_start(&sp->timer, on_timer,
+		    at > now ? at - now : 0, 0);
+}
+
+static struct sp_conn *
+conn_find(struct pd_sockpol *sp, uint64_t id)
+{
+	struct sp_conn *c;
+
+	for (c = sp->conns; c != NULL && c->id != id; c = c->next)
+		;
+	return c;
+}
+
+/* Send every reply that may go now; read its connection again. */
+static void
+release(struct pd_sockpol *sp)
+{
+	uint64_t now = uv_now(server_loop(sp->pd->srv));
+	enum sockpol_release r;
+	struct sockpol_hold h;
+	struct sp_conn *c;
+
+	while ((r = sockpol_wait_pop(&sp->wait, now, &h)) != SOCKPOL_KEEP) {
+		if (r == SOCKPOL_EXPIRED) {
+			sp->n_ack_timeout++;
+			log_rl_warnx(&sp->rl, "sockpol: netd did not apply "
+			    "generation %llu within %d ms: answering anyway",
+			    (unsigned long long)h.gen, SP_ACK_WAIT_MS);
+		}
+		if ((c = conn_find(sp, h.conn)) == NULL || !c->waiting)
+			continue;
+		c->waiting = false;
+		reply_buf(c, c->held, sizeof(c->held));
+		(void)uv_poll_start(&c->poll, UV_READABLE | UV_DISCONNECT,
+		    on_conn);
+	}
+	arm(sp);
+}
+
+/* Hold the reply in sp->out if the request made a change netd lacks. */
+static bool
+hold(struct sp_conn *c, uint64_t gen_before, size_t len)
+{
+	struct pd_sockpol *sp = c->sp;
+	uint64_t now = uv_now(server_loop(sp->pd->srv));
+
+	if (sp->pub_gen == gen_before || len != sizeof(c->held) ||
+	    !sockpol_wait_needed(&sp->wait, sp->pub_gen) ||
+	    sockpol_wait_push(&sp->wait, c->id, sp->pub_gen,
+	    now + SP_ACK_WAIT_MS) != 0)
+		return false;
+	memcpy(c->held, sp->out, len);
+	c->waiting = true;
+	sp->n_held++;
+	/* Only a hang-up matters until the reply goes. */
+	(void)uv_poll_start(&c->poll, UV_DISCONNECT, on_conn);
+	arm(sp);
+	return true;
+}
+
+static void
+answer(struct sp_conn *c, const uint8_t *buf, size_t n)
+{
+	uint64_t gen = c->sp->pub_gen;
+	size_t len = handle(c, buf, n);
+
+	if (!hold(c, gen, len))
+		reply(c, len);
+}
+
+static void
+on_applied(struct bus_client *bc, const struct bus_msg *m, void *arg)
+{
+	const Parapet__SockpolAppliedEvent *ev = (const void *)m->body;
+	struct pd_sockpol *sp = arg;
+
+	(void)bc;
+	if (m->src == NULL || strcmp(m->src, "netd") != 0) {
+		log_rl_warnx(&sp->rl, "sockpol: SockpolAppliedEvent from %s "
+		    "ignored: netd only", m->src != NULL ? m->src : "?");
+		return;
+	}
+	if (!sockpol_wait_applied(&sp->wait, ev->epoch, ev->gen))
+		return;		/* of a previous policyd */
+	sp->n_acks++;
+	release(sp);
+}
+
 static void
 on_conn(uv_poll_t *h, int status, int events)
 {
@@ -241,12 +374,11 @@ on_conn(uv_poll_t *h, int status, int events)
 	unsigned int budget = SP_BUDGET;
 	ssize_t n;
 
-	(void)events;
-	if (status < 0) {
+	if (status < 0 || (c->waiting && (events & UV_DISCONNECT) != 0)) {
 		conn_close(c);
 		return;
 	}
-	while (budget-- > 0) {
+	while (!c->waiting && budget-- > 0) {
 		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n == 0) {
 			conn_close(c);
@@ -266,7 +398,7 @@ on_conn(uv_poll_t *h, int status, int events)
 			reply(c, SOCKPOL_REPLY_BYTES);
 			continue;
 		}
-		reply(c, handle(c, buf, (size_t)n));
+		answer(c, buf, (size_t)n);
 	}
 }
 
@@ -423,6 +555,10 @@ add_counters(struct pd_sockpol *sp)
 		    offsetof(struct pd_sockpol, n_publish_errors) },
 		{ "sockpol.snapshots",
 		    offsetof(struct pd_sockpol, n_snapshots) },
+		{ "sockpol.held", offsetof(struct pd_sockpol, n_held) },
+		{ "sockpol.acks", offsetof(struct pd_sockpol, n_acks) },
+		{ "sockpol.ack_timeout",
+		    offsetof(struct pd_sockpol, n_ack_timeout) },
 	};
 	char name[64];
 	size_t i;
@@ -442,6 +578,40 @@ add_counters(struct pd_sockpol *sp)
 	}
 }
 
+static void
+sp_free(struct pd_sockpol *sp)
+{
+	sockpol_wait_fini(&sp->wait);
+	if (sp->db != NULL)
+		sockpol_destroy(sp->db);
+	free(sp);
+}
+
+/* Remove our bus handlers (their arg is about to be freed). */
+static void
+unhook(struct pd_sockpol *sp)
+{
+	static const uint32_t types[] = {
+		T(SOCKPOL_SNAPSHOT_REQUEST), T(SOCKPOL_APPLIED_EVENT),
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(types); i++)
+		if (bus_client_on(sp->pd->bus, types[i], NULL, NULL) != 0)
+			log_debug("sockpol: no handler of type %u to remove",
+			    (unsigned)types[i]);
+}
+
+/* The acknowledgements of netd; without them replies never wait. */
+static void
+hook_acks(struct pd_sockpol *sp)
+{
+	if (bus_client_on(sp->pd->bus, T(SOCKPOL_APPLIED_EVENT), on_applied,
+	    sp) != 0 || bus_subscribe(sp->pd->bus, "sockpol_ack") != 0)
+		log_warnx("sockpol: cannot hear netd's acknowledgements: "
+		    "replies will not wait for netd");
+}
+
 int
 pd_sockpol_start(struct policyd *pd)
 {
@@ -454,31 +624,32 @@ pd_sockpol_start(struct policyd *pd)
 	sp->pd = pd;
 	sp->lfd = -1;
 	if ((error = make_path(sp, pd->bus_path)) != 0 ||
+	    (error = sockpol_wait_init(&sp->wait, pd->epoch,
+	    SP_CONNS_MAX)) != 0 ||
 	    (error = sockpol_create(&sp->db, &lim)) != 0) {
-		free(sp);
+		sp_free(sp);
 		return error;
 	}
 	sockpol_set_notify(sp->db, on_change, sp);
 	if ((error = bus_client_on(pd->bus, T(SOCKPOL_SNAPSHOT_REQUEST),
-	    on_snapshot, sp)) != 0) {
-		sockpol_destroy(sp->db);
-		free(sp);
-		return error;
-	}
-	if ((error = listen_on(sp)) != 0) {
-		sockpol_destroy(sp->db);
-		free(sp);
+	    on_snapshot, sp)) != 0 || (error = listen_on(sp)) != 0) {
+		unhook(sp);
+		sp_free(sp);
 		return error;
 	}
 	if (uv_poll_init(server_loop(pd->srv), &sp->lpoll, sp->lfd) != 0) {
 		close(sp->lfd);
 		unlink(sp->path);
-		sockpol_destroy(sp->db);
-		free(sp);
+		unhook(sp);
+		sp_free(sp);
 		return -EIO;
 	}
+	(void)uv_timer_init(server_loop(pd->srv), &sp->timer);
+	sp->lpoll.data = sp->timer.data = sp;
+	sp->open_handles = 2;
 	(void)uv_poll_start(&sp->lpoll, UV_READABLE, on_listen);
 	add_counters(sp);
+	hook_acks(sp);
 	pd->sockpol = sp;
 	log_info("sockpol: listening on %s", sp->path);
 	return 0;
@@ -487,11 +658,10 @@ pd_sockpol_start(struct policyd *pd)
 static void
 sp_freed(uv_handle_t *h)
 {
-	struct pd_sockpol *sp = container_of((uv_poll_t *)(void *)h,
-	    struct pd_sockpol, lpoll);
+	struct pd_sockpol *sp = h->data;
 
-	sockpol_destroy(sp->db);
-	free(sp);
+	if (--sp->open_handles == 0)
+		sp_free(sp);
 }
 
 void
@@ -502,10 +672,13 @@ pd_sockpol_stop(struct policyd *pd)
 	if (sp == NULL)
 		return;
 	pd->sockpol = NULL;
+	unhook(sp);
 	while (sp->conns != NULL)
 		conn_close(sp->conns);
 	uv_poll_stop(&sp->lpoll);
 	close(sp->lfd);
 	unlink(sp->path);
+	(void)uv_timer_stop(&sp->timer);
+	uv_close((uv_handle_t *)&sp->timer, sp_freed);
 	uv_close((uv_handle_t *)&sp->lpoll, sp_freed);
 }

@@ -61,6 +61,9 @@ while time.time() < end:
     print(got[9998], got[9999], flush=True)
 PY
 RECV=$!
+# Bound before anything is sent (else B answers port unreachable and the
+# client's next send fails with ECONNREFUSED).
+wait_until "receiver bound" 10 test -s "$T/recv.log"
 received() { tail -1 "$T/recv.log" | awk -v p="$1" '{ print p == 9998 ? $1 : $2 }'; }
 
 ip netns exec "$NA" tcpdump -i vethA -n -s 96 -U --immediate-mode -w "$T/wire.pcap" \
@@ -69,8 +72,10 @@ CAP=$!
 wait_until "capture running" 10 grep -q "listening on" "$T/tcpdump.log"
 
 # client CMDS...: sockpol_client in A under the preload library; the
-# commands one per argument, "pause" waits a moment (netd's replica
-# follows policyd's registry one bus hop behind the setsockopt).
+# commands one per argument, "pause" waits a moment. No pause is needed
+# between setsockopt and the first send: policyd answers a change only
+# once netd has applied it (SockpolAppliedEvent), so the first datagram
+# already meets the socket's policy in netd.
 client() {
 	for c in "$@"; do
 		if [ "$c" = pause ]; then sleep 0.5; else echo "$c"; fi
@@ -83,12 +88,17 @@ client() {
 }
 
 client sock4 "set out ipsec esp/transport//require" "connect 9999 $B4" \
-    pause send send send send send \
+    send send send send send \
     sock4 "connect 9998 $B4" send send send send send
 wait_until "B got 5 + 5" 10 sh -c \
     "tail -1 '$T/recv.log' | grep -q '^5 5\$'"
 esp_out=$(ctl a counters netd | awk '$1 == "decide.why.socket" { print $2 }')
 [ "${esp_out:-0}" -ge 5 ] || fail "decide.why.socket is '$esp_out'"
+# policyd held the replies to set and connect until netd had them.
+pdc() { ctl a counters policyd | awk -v n="$1" '$1 == n { print $2 }'; }
+held=$(pdc sockpol.held)
+[ "${held:-0}" -ge 2 ] || fail "sockpol.held is '$held' (2 expected at least)"
+log "policyd: sockpol.held $held, acks $(pdc sockpol.acks), ack_timeout $(pdc sockpol.ack_timeout)"
 
 # The program is gone, its policy with it: port 9999 in clear now.
 wait_until "registry empty" 10 sh -c \

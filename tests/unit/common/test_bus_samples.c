@@ -371,6 +371,9 @@ samples_sockpol(struct samples *s)
 	s->sockpol_change.prev_gen = 3;
 	s->sockpol_change.op = PARAPET__SOCKPOL_OP__SOCKPOL_OP_SET;
 	s->sockpol_change.policy = &s->sock_pol;
+	parapet__sockpol_applied_event__init(&s->sockpol_applied);
+	s->sockpol_applied.epoch = 5;
+	s->sockpol_applied.gen = 4;
 }
 
 /* SaChangeBatchEvent: the INSTALL of samples_keyd() and a DELETE. */
@@ -456,6 +459,7 @@ sample(uint32_t type)
 	case T(SOCKPOL_SNAPSHOT_REQUEST): return &s->sockpol_snap_rq.base;
 	case T(SOCKPOL_SNAPSHOT_REPLY):	return &s->sockpol_snap_rp.base;
 	case T(SOCKPOL_CHANGE_EVENT):	return &s->sockpol_change.base;
+	case T(SOCKPOL_APPLIED_EVENT):	return &s->sockpol_applied.base;
 	default:
 		fail_msg("no sample for type %u", type);
 		return NULL;

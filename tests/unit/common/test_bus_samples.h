@@ -91,6 +91,7 @@ struct samples {
 	Parapet__SockpolSnapshotRequest	sockpol_snap_rq;
 	Parapet__SockpolSnapshotReply	sockpol_snap_rp;
 	Parapet__SockpolChangeEvent	sockpol_change;
+	Parapet__SockpolAppliedEvent	sockpol_applied;
 };
 
 extern struct samples sm;
