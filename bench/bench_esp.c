@@ -1,7 +1,8 @@
 /*
  * bench_esp.c - per-packet cost of ipsecd's ESP (and AH) transforms
- * against the raw libsodium primitive on the same buffers, in the same
- * run: AES-256-GCM-16, ChaCha20-Poly1305, NULL + HMAC-SHA-256-128 and
+ * against the raw primitive of the same backend (the one ipsecd's
+ * start-up selection picks; bench_crypto compares the backends) on the
+ * same buffers, in the same run: AES-256-GCM-16, ChaCha20-Poly1305, NULL + HMAC-SHA-256-128 and
  * NULL + HMAC-SHA-512-256 (ESP), HMAC-SHA-256-128 and HMAC-SHA-512-256
  * (AH), IPv4 transport mode, packets of 64, 512, 1400 and 8000 bytes.
  *
@@ -258,7 +259,8 @@ main(int argc, char **argv)
 	pin(0);		/* no migrations between ours and the reference */
 	printf("bench_esp: build %s\n", BENCH_BUILD);
 	printf("IPv4 transport mode; best of %d runs; pps = packets/s, "
-	    "ratio = ours / raw libsodium on the same buffers\n", runs);
+	    "ratio = ours / the raw primitive of the chosen backend on the "
+	    "same buffers\n", runs);
 	printf("%-22s %5s %12s %12s %7s %12s %12s %7s\n", "transform", "bytes",
 	    "encap pps", "raw pps", "ratio", "decap pps", "raw pps", "ratio");
 	for (a = 0; a < nitems(algs); a++) {
