@@ -21,8 +21,9 @@
  * State at this stage: the SPD replica (netd_spd.h) follows policyd's
  * snapshot and deltas; before the first snapshot netd fails closed
  * (holds everything) unless netd.conf says wait_policyd = no (tests
- * without policyd: the -P policies and def_policy decide). ipsecd is "up" while a region is
- * attached and the supervisor's ServerStateEvents say it is ready; while
+ * without policyd: the -P policies and def_policy decide). ipsecd is
+ * "up" while a region is attached and the supervisor's
+ * ServerStateEvents say it is ready; while
  * it is away (or policyd unknown) what needs it is held (bounded, 2 s),
  * then released or dropped: never passed in clear. With a region, vnet
  * headers are off on both links (packets are encrypted whole). Counters
