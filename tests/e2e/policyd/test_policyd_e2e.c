@@ -50,6 +50,7 @@
 #include "seqpacket.h"
 #include "spd.h"
 #include "spd_msg.h"
+#include "test_sup.h"
 
 #define T(x)		PARAPET_SADB_##x
 #define BIT(e)		(UINT32_C(1) << (e))
@@ -339,22 +340,8 @@ start(void **state)
 	    "[server keyd]\n[server policyd]\nafter = keyd\n"
 	    "store_records = 20000\n");
 	fclose(f);
-	if ((sup_pid = fork()) < 0)
+	if ((sup_pid = test_start_parapetd(bindir, conf, run, logf)) < 0)
 		return -1;
-	if (sup_pid == 0) {
-		char bin[600];
-		int lfd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (lfd >= 0) {
-			dup2(lfd, 1);
-			dup2(lfd, 2);
-			close(lfd);
-		}
-		snprintf(bin, sizeof(bin), "%s/parapetd", bindir);
-		execl(bin, "parapetd", "-c", conf, "-r", run, "-b", bindir,
-		    (char *)NULL);
-		_exit(127);
-	}
 	end = test_now_ms() + 15000;
 	while (!policyd_up()) {
 		if (test_now_ms() > end)

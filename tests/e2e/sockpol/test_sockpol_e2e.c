@@ -55,6 +55,7 @@
 #include "netd_sockpol.h"
 #include "prng.h"
 #include "sockpol.h"
+#include "test_sup.h"
 
 #define MT(v)	PARAPET__MSG_TYPE__MSG_##v
 
@@ -294,22 +295,8 @@ start(void **state)
 	    "ready_timeout_ms = 10000\n"
 	    "[server keyd]\n[server policyd]\nafter = keyd\n");
 	fclose(f);
-	if ((sup_pid = fork()) < 0)
+	if ((sup_pid = test_start_parapetd(bindir, conf, run, logf)) < 0)
 		return -1;
-	if (sup_pid == 0) {
-		char bin[600];
-		int lfd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (lfd >= 0) {
-			dup2(lfd, 1);
-			dup2(lfd, 2);
-			close(lfd);
-		}
-		snprintf(bin, sizeof(bin), "%s/parapetd", bindir);
-		execl(bin, "parapetd", "-c", conf, "-r", run, "-b", bindir,
-		    (char *)NULL);
-		_exit(127);
-	}
 	setenv("PARAPET_SOCKPOL_SOCKET", spath, 1);
 	end = test_now_ms() + 15000;
 	while (policyd_pid() <= 0) {
