@@ -350,8 +350,30 @@ sa_algs_valid(const Parapet__Sa *s, bool keys)
 	return 0;
 }
 
+/*
+ * Messages carrying many SAs (SaSyncReply, SaChangeBatchEvent) leave the
+ * algorithms to the receiver, which refuses and counts one SA at a time
+ * (ipsecd_sa_from_msg): a single SA with an algorithm this build does not
+ * know (a peer of another version) must not refuse its whole page, which
+ * the sender would resend forever. Keys are still bounded here.
+ */
+#define SA_KEY_BYTES_MAX	64
+enum sa_algs_check { SA_ALGS_HERE, SA_ALGS_RECEIVER };
+
 static int
-sa_valid(const Parapet__Sa *s, bool keys)
+sa_keys_bounded(const Parapet__Sa *s, bool keys)
+{
+	if (!keys)
+		return s->auth_key.len == 0 && s->enc_key.len == 0 ? 0 :
+		    -EINVAL;
+	if (s->auth_key.len == 0 && s->enc_key.len == 0)
+		return -EINVAL;
+	return s->auth_key.len <= SA_KEY_BYTES_MAX &&
+	    s->enc_key.len <= SA_KEY_BYTES_MAX ? 0 : -EINVAL;
+}
+
+static int
+sa_valid_as(const Parapet__Sa *s, bool keys, enum sa_algs_check algs)
 {
 	if (s == NULL || s->generation == 0 || s->spi == 0 ||
 	    !sa_proto_ok(s->proto))
@@ -381,28 +403,35 @@ sa_valid(const Parapet__Sa *s, bool keys)
 		return -EINVAL;
 	if (!sa_addr_ok(s->nat_oa, true))
 		return -EINVAL;
+	if (algs == SA_ALGS_RECEIVER)
+		return sa_keys_bounded(s, keys);
 	return sa_algs_valid(s, keys);
 }
 
 static int
-sa_change_event_valid(const ProtobufCMessage *msg)
+sa_change_valid(const Parapet__SaChangeEvent *m, enum sa_algs_check algs)
 {
-	const Parapet__SaChangeEvent *m = BODY(Parapet__SaChangeEvent, msg);
-
 	switch (m->change) {
 	case PARAPET__SA_CHANGE__SA_CHANGE_INSTALL:
 	case PARAPET__SA_CHANGE__SA_CHANGE_UPDATE:
 		if (m->reason != PARAPET__SA_DELETE_REASON__SA_DELETE_UNSPEC)
 			return -EINVAL;
-		return sa_valid(m->sa, true);
+		return sa_valid_as(m->sa, true, algs);
 	case PARAPET__SA_CHANGE__SA_CHANGE_DELETE:
 		if (m->reason < PARAPET__SA_DELETE_REASON__SA_DELETE_REQUEST ||
 		    m->reason > PARAPET__SA_DELETE_REASON__SA_DELETE_EXPIRED)
 			return -EINVAL;
-		return sa_valid(m->sa, false);
+		return sa_valid_as(m->sa, false, algs);
 	default:
 		return -EINVAL;
 	}
+}
+
+static int
+sa_change_event_valid(const ProtobufCMessage *msg)
+{
+	return sa_change_valid(BODY(Parapet__SaChangeEvent, msg),
+	    SA_ALGS_HERE);
 }
 
 static int
@@ -416,7 +445,7 @@ sa_change_batch_event_valid(const ProtobufCMessage *msg)
 		return -EINVAL;
 	for (i = 0; i < m->n_events; i++)
 		if (m->events[i] == NULL ||
-		    sa_change_event_valid(&m->events[i]->base) != 0)
+		    sa_change_valid(m->events[i], SA_ALGS_RECEIVER) != 0)
 			return -EINVAL;
 	return 0;
 }
@@ -440,7 +469,7 @@ sa_sync_reply_valid(const ProtobufCMessage *msg)
 	if (m->done != (m->cursor == 0))
 		return -EINVAL;
 	for (i = 0; i < m->n_sas; i++)
-		if (sa_valid(m->sas[i], true) != 0)
+		if (sa_valid_as(m->sas[i], true, SA_ALGS_RECEIVER) != 0)
 			return -EINVAL;
 	return 0;
 }
