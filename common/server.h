@@ -47,7 +47,7 @@
 
 #define SERVER_REGIONS_NONE	(-1)
 #define SERVER_DEFAULT_BUS	"/run/parapet/bus.sock"
-#define SERVER_COUNTERS_MAX	128	/* registered by the engine */
+#define SERVER_COUNTERS_MAX	512	/* registered by the engine */
 
 struct server;
 
@@ -93,6 +93,19 @@ struct ring_region *server_region(const struct server *, size_t i,
  * exit.
  */
 struct pstore *server_store(const struct server *);
+
+/*
+ * fn(arg) each time the connection to the broker is up (subscriptions in
+ * force, ReadyEvent published), first and every reconnect: a server that
+ * must resynchronise after a connect (ipsecd with keyd, netd with
+ * policyd) starts at once instead of on its next tick, which after a
+ * restart is time without traffic (DESIGN §8). At most
+ * SERVER_CONNECT_HOOKS_MAX; -ENOSPC past that.
+ */
+#define SERVER_CONNECT_HOOKS_MAX	4
+typedef void server_connect_fn(void *arg);
+int	server_on_connect(struct server *, server_connect_fn *fn, void *arg)
+	    MUST_CHECK;
 
 /*
  * Report *value as counter `name` ("module.what", [a-z0-9_.-]) in every
