@@ -3,7 +3,8 @@
  * (pstore.h). The layout:
  *
  *   offset 0      header, PSTORE_HDR_BYTES (one page): magic, version,
- *                 geometry, uuid, a SipHash of those fields
+ *                 geometry, uuid, a SipHash of those fields; the
+ *                 owner's notes (pstore_notes()) at PSTORE_NOTES_OFF
  *   PSTORE_HDR_BYTES + i * rec_bytes
  *                 record i: struct prec (state word, length, generation,
  *                 checksum), then the payload
@@ -35,6 +36,9 @@
 #define PSTORE_MAGIC		0x45524f5453505050ull	/* "PPPSTORE" */
 #define PSTORE_VERSION		1u
 #define PSTORE_HDR_BYTES	((size_t)4096)
+#define PSTORE_NOTES_OFF	((size_t)1024)
+_Static_assert(PSTORE_NOTES_OFF + PSTORE_NOTES_BYTES <= PSTORE_HDR_BYTES,
+    "notes in the header page");
 
 enum prec_state {
 	PREC_FREE = 0,
@@ -162,58 +166,115 @@ pstore_format(int fd, uint32_t nrec, uint32_t rec_bytes)
 	return 0;
 }
 
+/* One record's state word at attach: live, or freed (and counted). */
+static bool
+rec_recover(struct pstore *ps, struct prec *r)
+{
+	uint32_t st = atomic_load_explicit(&r->state, memory_order_acquire);
+	bool live = false;
+
+	switch (st) {
+	case PREC_VALID:
+		if (r->len <= ps->rec_bytes - sizeof(struct prec) &&
+		    r->sum == rec_sum(ps, r->len, r->gen, rec_data(r)))
+			live = true;
+		else
+			ps->dropped_bad++;
+		break;
+	case PREC_HOT:
+		live = r->len <= ps->rec_bytes - sizeof(struct prec);
+		if (!live)
+			ps->dropped_bad++;
+		break;
+	case PREC_WRITING:
+		ps->dropped_torn++;
+		break;
+	case PREC_FREE:
+		break;
+	default:
+		ps->dropped_bad++;
+		break;
+	}
+	if (!live && st != PREC_FREE)
+		atomic_store_explicit(&r->state, PREC_FREE,
+		    memory_order_release);
+	return live;
+}
+
+struct span {
+	uint64_t	lo, hi;		/* [lo, hi): bytes with data */
+};
+
+/*
+ * The data ranges of the store file past the header (SEEK_DATA /
+ * SEEK_HOLE): a record whose state word lies in a hole reads as zero,
+ * FREE, and is not read, since on tmpfs reading a hole through the
+ * mapping allocates the page. Without hole support: one range, all.
+ */
+static int
+data_spans(int fd, size_t size, struct span **out, size_t *n)
+{
+	struct span *v = NULL, *nv;
+	size_t cap = 0, k = 0;
+	off_t off = (off_t)PSTORE_HDR_BYTES, lo, hi;
+
+	while ((size_t)off < size) {
+		if ((lo = lseek(fd, off, SEEK_DATA)) < 0 && errno == ENXIO)
+			break;			/* only holes from here */
+		hi = lo < 0 ? (off_t)size : lseek(fd, lo, SEEK_HOLE);
+		if (lo < 0 || hi < 0) {		/* no SEEK_DATA: all data */
+			lo = off;
+			hi = (off_t)size;
+		}
+		if (k == cap) {
+			cap = cap != 0 ? 2 * cap : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[k].lo = (uint64_t)lo;
+		v[k].hi = (uint64_t)hi;
+		k++;
+		off = hi;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
 /* Rebuild the free stack and the generation from the state words. */
 static int
-recover(struct pstore *ps)
+recover(struct pstore *ps, int fd)
 {
+	struct span *sp;
+	size_t nsp;
 	uint32_t i;
+	int error;
 
 	ps->free = malloc((size_t)ps->nrec * sizeof(*ps->free));
 	if (ps->free == NULL)
 		return -ENOMEM;
+	if ((error = data_spans(fd, ps->size, &sp, &nsp)) != 0)
+		return error;
 	ps->nfree = 0;
 	/* Pushed highest first, so the lowest free index is on top. */
 	for (i = ps->nrec; i-- > 0;) {
 		struct prec *r = rec_at(ps, i);
-		uint32_t st = atomic_load_explicit(&r->state,
-		    memory_order_acquire);
-		bool live = false;
+		uint64_t off = (uint64_t)((uint8_t *)r - ps->base);
 
-		switch (st) {
-		case PREC_VALID:
-			if (r->len <= ps->rec_bytes - sizeof(struct prec) &&
-			    r->sum == rec_sum(ps, r->len, r->gen,
-			    rec_data(r)))
-				live = true;
-			else
-				ps->dropped_bad++;
-			break;
-		case PREC_HOT:
-			live = r->len <= ps->rec_bytes - sizeof(struct prec);
-			if (!live)
-				ps->dropped_bad++;
-			break;
-		case PREC_WRITING:
-			ps->dropped_torn++;
-			break;
-		case PREC_FREE:
-			break;
-		default:
-			ps->dropped_bad++;
-			break;
-		}
-		if (live) {
+		while (nsp > 0 && sp[nsp - 1].lo > off)
+			nsp--;			/* spans past this record */
+		if (nsp > 0 && off < sp[nsp - 1].hi && rec_recover(ps, r)) {
 			if (r->gen > ps->gen)
 				ps->gen = r->gen;
 			if (ps->peak < i + 1)
 				ps->peak = i + 1;
-		} else {
-			if (st != PREC_FREE)
-				atomic_store_explicit(&r->state, PREC_FREE,
-				    memory_order_release);
+		} else
 			ps->free[ps->nfree++] = i;
-		}
 	}
+	free(sp);
 	return 0;
 }
 
@@ -253,7 +314,7 @@ pstore_attach(int fd, struct pstore **out)
 	ps->nrec = h.nrec;
 	ps->rec_bytes = h.rec_bytes;
 	memcpy(ps->key, h.uuid, sizeof(ps->key));
-	if ((error = recover(ps)) != 0) {
+	if ((error = recover(ps, fd)) != 0) {
 		pstore_detach(ps);
 		return error;
 	}
@@ -270,6 +331,12 @@ pstore_detach(struct pstore *ps)
 		munmap(ps->base, ps->size);
 	free(ps->free);
 	free(ps);
+}
+
+void *
+pstore_notes(struct pstore *ps)
+{
+	return ps->base + PSTORE_NOTES_OFF;
 }
 
 size_t

@@ -87,6 +87,17 @@ int	pstore_del(struct pstore *, uint32_t handle);
 void	pstore_clear(struct pstore *);
 
 /*
+ * The owner's notes: PSTORE_NOTES_BYTES in the header page after the
+ * header, zero when formatted, kept across attaches (a restart finds
+ * what the last start wrote). No checksum and no copy on write: the
+ * owner's format must make a torn write harmless (e.g. a magic word
+ * stored last, checked first). For small facts a restart must not have
+ * to compute again (ipsecd: its crypto backends, ipsecd_crypto.c).
+ */
+#define PSTORE_NOTES_BYTES	1024
+void	*pstore_notes(struct pstore *);
+
+/*
  * Recovery: call fn once per live record, in increasing generation
  * order, with its handle and bytes (valid during the call only). Two
  * records may describe the same object when the writer was killed between

@@ -81,6 +81,11 @@ struct server {
 	uint64_t		 n_region_info;
 	uint64_t		 n_ready;
 	uint64_t		 restarts;	/* ho.restarts, as a counter */
+	struct {
+		server_connect_fn	*fn;
+		void			*arg;
+	}			 on_connect[SERVER_CONNECT_HOOKS_MAX];
+	size_t			 non_connect;
 };
 
 
@@ -441,6 +446,29 @@ publish_ready(struct bus_client *bc, void *arg)
 	log_info("ready%s", s->ho.restarts > 0 ? " (restarted)" : "");
 }
 
+/* bus_conn_fn: ReadyEvent first, then the server's own hooks. */
+static void
+on_bus_connect(struct bus_client *bc, void *arg)
+{
+	struct server *s = arg;
+	size_t i;
+
+	publish_ready(bc, s);
+	for (i = 0; i < s->non_connect; i++)
+		s->on_connect[i].fn(s->on_connect[i].arg);
+}
+
+int
+server_on_connect(struct server *s, server_connect_fn *fn, void *arg)
+{
+	if (s->non_connect >= SERVER_CONNECT_HOOKS_MAX)
+		return -ENOSPC;
+	s->on_connect[s->non_connect].fn = fn;
+	s->on_connect[s->non_connect].arg = arg;
+	s->non_connect++;
+	return 0;
+}
+
 static void
 on_ping(struct bus_client *bc, const struct bus_msg *m, void *arg)
 {
@@ -550,7 +578,7 @@ bus_start(struct server *s)
 	cfg.path = s->bus_path;
 	cfg.name = s->name;
 	cfg.reconnect_min_ms = 10;
-	cfg.on_connect = publish_ready;
+	cfg.on_connect = on_bus_connect;
 	cfg.arg = s;
 	if ((error = bus_client_create(&s->loop, &cfg, &s->bus)) != 0)
 		return error;

@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -428,6 +430,89 @@ test_kill(void **state)
 	close(fd);
 }
 
+/*
+ * The owner's notes: zero when formatted, what the last attach wrote on
+ * the next attach, outside every record (records and notes do not touch),
+ * and the header still valid after notes were written.
+ */
+static void
+test_notes(void **state)
+{
+	struct pstore *ps;
+	uint8_t *n, buf[PSTORE_NOTES_BYTES];
+	uint32_t h = PSTORE_NONE;
+	size_t i;
+	int fd = store_fd(4, 128);
+
+	(void)state;
+	ps = attach(fd);
+	n = pstore_notes(ps);
+	memset(buf, 0, sizeof(buf));
+	assert_memory_equal(n, buf, sizeof(buf));
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	memcpy(n, buf, sizeof(buf));
+	assert_int_equal(pstore_put(ps, &h, "record", 6), 0);
+	pstore_detach(ps);		/* as a kill -9 would leave it */
+	ps = attach(fd);
+	assert_memory_equal(pstore_notes(ps), buf, sizeof(buf));
+	assert_true((uint8_t *)pstore_notes(ps) + PSTORE_NOTES_BYTES <=
+	    (uint8_t *)pstore_hot(ps, h, &i));
+	assert_memory_equal(pstore_hot(ps, h, &i), "record", 6);
+	pstore_detach(ps);
+	close(fd);
+}
+
+/*
+ * The store is sparse and attach keeps it so: recovery finds the
+ * records in the file's data ranges (SEEK_DATA / SEEK_HOLE) instead of
+ * reading every record's state word, which on tmpfs would allocate every
+ * page of the store (512 MB for keyd's shipped million records) and
+ * make every restart walk them. A written record is still found.
+ */
+static void
+test_sparse_attach(void **state)
+{
+	const uint32_t nrec = 65536, rb = 512;
+	struct pstore *ps;
+	struct stat st;
+	uint32_t h = PSTORE_NONE, far = PSTORE_NONE;
+	size_t len;
+	int fd = store_fd(nrec, rb), i;
+
+	(void)state;
+	ps = attach(fd);
+	/* One record near the start, one far in, as churn leaves them. */
+	assert_int_equal(pstore_put(ps, &h, "near", 4), 0);
+	for (i = 0; i < 40000; i++) {
+		uint32_t t = PSTORE_NONE;
+
+		assert_int_equal(pstore_put(ps, &t, "x", 1), 0);
+		if (i == 39999)
+			far = t;
+	}
+	pstore_detach(ps);
+	ps = attach(fd);
+	for (i = 0; i < 40000; i++)
+		if ((uint32_t)i + 1 != far && (uint32_t)i + 1 != h)
+			assert_int_equal(pstore_del(ps, (uint32_t)i + 1), 0);
+	pstore_detach(ps);
+	/* Punch the freed middle out again, as a fresh store would be. */
+	assert_int_equal(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+	    FALLOC_FL_KEEP_SIZE, (off_t)(HDR + 64 * rb),
+	    (off_t)(39000 - 64) * rb), 0);
+	for (i = 0; i < 3; i++) {
+		ps = attach(fd);
+		assert_non_null(pstore_hot(ps, h, &len));
+		assert_non_null(pstore_hot(ps, far, &len));
+		pstore_detach(ps);
+	}
+	assert_int_equal(fstat(fd, &st), 0);
+	/* Far below the 32 MiB of the whole store. */
+	assert_true((uint64_t)st.st_blocks * 512 < 4u << 20);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -437,6 +522,8 @@ main(void)
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_hot),
 		cmocka_unit_test(test_kill),
+		cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_sparse_attach),
 	};
 
 	seed = prng_seed_env();
