@@ -51,6 +51,7 @@ static const char *const why_names[XFORM_WHY_COUNT] = {
 	[XFORM_WHY_FASTER] = "faster",
 	[XFORM_WHY_CONFIG] = "config",
 	[XFORM_WHY_DEFAULT] = "default",
+	[XFORM_WHY_KEPT] = "kept",
 };
 
 const char *
@@ -343,6 +344,18 @@ override_parse(const char *s, uint8_t want[XFORM_ALG_COUNT], char *err,
 	}
 }
 
+/* An earlier start chose a backend that passed now (cfg->keep). */
+static bool
+kept(const struct xform_choice *c, const struct xform_select_cfg *cfg)
+{
+	uint8_t k;
+
+	if (cfg->keep == NULL)
+		return false;
+	k = cfg->keep[c->alg];
+	return k != 0 && k <= XFORM_BACKEND_COUNT && c->kat_ok[k - 1];
+}
+
 /* Choose among the backends that passed. */
 static int
 choose(struct xform_choice *c, unsigned int want,
@@ -367,7 +380,10 @@ choose(struct xform_choice *c, unsigned int want,
 		c->why = XFORM_WHY_CONFIG;
 	} else if (npass == 1)
 		c->why = npresent > 1 ? XFORM_WHY_SELFTEST : XFORM_WHY_ONLY;
-	else if (cfg->clock == NULL)
+	else if (kept(c, cfg)) {
+		c->backend = (enum xform_backend)(cfg->keep[c->alg] - 1);
+		c->why = XFORM_WHY_KEPT;
+	} else if (cfg->clock == NULL)
 		c->why = XFORM_WHY_DEFAULT;
 	else {
 		if ((error = measure(c, cfg)) != 0)

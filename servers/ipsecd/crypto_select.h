@@ -30,6 +30,7 @@ enum xform_why {
 	XFORM_WHY_FASTER,	/* measured faster here */
 	XFORM_WHY_CONFIG,	/* the configuration says so */
 	XFORM_WHY_DEFAULT,	/* no measurement asked: OpenSSL first */
+	XFORM_WHY_KEPT,		/* an earlier start's choice (a restart) */
 	XFORM_WHY_COUNT
 };
 
@@ -54,6 +55,13 @@ struct xform_select_cfg {
 	void		*clock_arg;
 	size_t		 bytes;		/* packet size measured; 0: 1400 */
 	uint64_t	 budget_ns;	/* per backend per round; 0: 2 ms */
+	/*
+	 * An earlier start's choice, or NULL: keep[alg] is its backend + 1
+	 * (0: none). Where it names a backend that passed its self-test
+	 * now, it is taken without measuring (a restart stays quick and
+	 * serves each algorithm as before); the override still wins.
+	 */
+	const uint8_t	*keep;
 };
 
 /*

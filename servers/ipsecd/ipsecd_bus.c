@@ -586,20 +586,39 @@ ipsecd_acquire(struct ipsecd *d, uint32_t policy_id,
 
 /* ---- the tick: reconnects, sync retries, periodic usage ---- */
 
+/* A new connection: events may have been missed; sync. */
+static bool
+check_connect(struct ipsecd *d)
+{
+	const struct bus_client_stats *st = bus_client_stats(d->bus);
+
+	if (st->connects == d->connects_seen || !bus_client_connected(d->bus))
+		return false;
+	d->connects_seen = st->connects;
+	sync_start(d);
+	return true;
+}
+
+/*
+ * server_connect_fn: the sync starts as soon as the connection is up, not
+ * at the next tick (up to IPSECD_TICK_MS later): until the first sync
+ * after a restart no packet is taken from the rings.
+ */
+static void
+on_connect(void *arg)
+{
+	(void)check_connect(arg);
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
 	struct ipsecd *d = t->data;
-	const struct bus_client_stats *st = bus_client_stats(d->bus);
 	uint64_t now = ipsecd_now_ms(d);
 
-	if (st->connects != d->connects_seen && bus_client_connected(d->bus)) {
-		/* A new connection: events may have been missed. */
-		d->connects_seen = st->connects;
+	if (!check_connect(d) && d->sync_retry_at != 0 &&
+	    now >= d->sync_retry_at)
 		sync_start(d);
-	} else if (d->sync_retry_at != 0 && now >= d->sync_retry_at) {
-		sync_start(d);
-	}
 	if (d->usage_now || now >= d->usage_at)
 		ipsecd_usage_report(d);
 	if (!d->synced_once && ipsecd_io_waiting(d) != 0)
@@ -621,7 +640,8 @@ ipsecd_bus_start(struct ipsecd *d)
 	    (error = bus_client_on(d->bus, T(SERVER_STATE_EVENT),
 	    on_server_state, d)) != 0 ||
 	    (error = bus_subscribe(d->bus, "sa")) != 0 ||
-	    (error = bus_subscribe(d->bus, "server")) != 0)
+	    (error = bus_subscribe(d->bus, "server")) != 0 ||
+	    (error = server_on_connect(d->srv, on_connect, d)) != 0)
 		return error;
 	d->usage_at = ipsecd_now_ms(d) + IPSECD_USAGE_MS;
 	if (uv_timer_init(d->loop, &d->tick) != 0)

@@ -9,8 +9,15 @@
  *	crypto.<alg>.none.unavailable	0: no backend passed
  *	crypto.selftest_failed		rows that failed their self-test
  *
- * (why: only, selftest, faster, config, default). Untrusted input: the
- * override (configuration), parsed by crypto_select.c.
+ * (why: only, selftest, faster, config, default, kept). Untrusted input:
+ * the override (configuration), parsed by crypto_select.c.
+ *
+ * The choice is written into the store's notes (pstore_notes(), struct
+ * crypto_note); a restart takes it from there instead of measuring again
+ * (the measurement costs ~60 ms of CPU, several hundred ms of wall time
+ * on a loaded machine, all of it time without protected traffic; DESIGN
+ * §8 wants traffic back within 100 ms). The note is the store's, not the
+ * process's: it lives as long as parapetd, like the SA state.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,8 +28,24 @@
 #include "crypto_select.h"
 #include "ipsecd_crypto.h"
 #include "log.h"
+#include "pstore.h"
 
 #define CRYPTO_CTR_MAX	(2 * XFORM_ALG_COUNT + 1)
+#define CRYPTO_NOTE_MAGIC	0x4c455358u	/* "XSEL" */
+
+/*
+ * At the start of ipsecd's store notes. The magic is stored last (release)
+ * and checked first: a start killed while writing leaves no note, and the
+ * next start measures again. nalg guards against another build's table.
+ */
+struct crypto_note {
+	uint32_t	magic;
+	uint16_t	nalg;
+	uint16_t	reserved;
+	uint8_t		keep[XFORM_ALG_COUNT];	/* backend + 1, 0: none */
+};
+_Static_assert(sizeof(struct crypto_note) <= PSTORE_NOTES_BYTES,
+    "crypto note fits the notes");
 
 /* The shell's state for this: the counters must outlive the loop. */
 static struct {
@@ -119,6 +142,40 @@ report(struct server *srv, const struct xform_choice *c)
 	return 0;
 }
 
+/* The note of an earlier start in this store, or NULL. */
+static const uint8_t *
+note_get(struct server *srv)
+{
+	struct pstore *ps = server_store(srv);
+	const struct crypto_note *n;
+
+	if (ps == NULL)
+		return NULL;
+	n = pstore_notes(ps);
+	if (__atomic_load_n(&n->magic, __ATOMIC_ACQUIRE) != CRYPTO_NOTE_MAGIC ||
+	    n->nalg != XFORM_ALG_COUNT)
+		return NULL;
+	return n->keep;
+}
+
+static void
+note_put(struct server *srv, const struct xform_choice ch[XFORM_ALG_COUNT])
+{
+	struct pstore *ps = server_store(srv);
+	struct crypto_note *n;
+	size_t a;
+
+	if (ps == NULL)
+		return;
+	n = pstore_notes(ps);
+	__atomic_store_n(&n->magic, 0, __ATOMIC_RELEASE);
+	n->nalg = XFORM_ALG_COUNT;
+	for (a = 0; a < XFORM_ALG_COUNT; a++)
+		n->keep[a] = (uint8_t)(a > 0 && ch[a].why != XFORM_WHY_NONE ?
+		    ch[a].backend + 1 : 0);
+	__atomic_store_n(&n->magic, CRYPTO_NOTE_MAGIC, __ATOMIC_RELEASE);
+}
+
 int
 ipsecd_crypto_start(struct server *srv)
 {
@@ -127,6 +184,7 @@ ipsecd_crypto_start(struct server *srv)
 		.override = cs.override != NULL ? cs.override :
 		    getenv("PARAPET_CRYPTO"),
 		.clock = cpu_ns,
+		.keep = note_get(srv),
 	};
 	char err[512];
 	uint64_t failed = 0;
@@ -135,6 +193,8 @@ ipsecd_crypto_start(struct server *srv)
 
 	if ((error = xform_select(&cfg, ch, err, sizeof(err))) != 0)
 		return error;
+	if (cfg.keep == NULL)
+		note_put(srv, ch);
 	if (err[0] != '\0')
 		log_warnx("crypto: override '%s': %s(ignored)", cfg.override,
 		    err);

@@ -119,6 +119,66 @@ test_measured(void **state)
 	}
 }
 
+static uint64_t clock_calls;
+
+static uint64_t
+counting_clock(void *arg)
+{
+	(void)arg;
+	clock_calls++;
+	return fake_clock(NULL);
+}
+
+/*
+ * A restart keeps the first start's choice (ipsecd's store notes):
+ * every algorithm with two backends that passed takes the kept one,
+ * "kept", without a single clock reading (no measurement: a restart
+ * must be quick); an override still wins; a kept backend that is out of
+ * range or absent is ignored (measured as before).
+ */
+static void
+test_kept(void **state)
+{
+	struct xform_choice ch[XFORM_ALG_COUNT];
+	uint8_t keep[XFORM_ALG_COUNT] = { 0 };
+	struct xform_select_cfg cfg = { .clock = counting_clock,
+		.budget_ns = 20000, .bytes = 64, .keep = keep };
+	char err[256];
+	size_t a, both = 0;
+
+	(void)state;
+	for (a = 1; a < XFORM_ALG_COUNT; a++)
+		keep[a] = 1 + XFORM_BACKEND_SODIUM;
+	clock_calls = 0;
+	assert_int_equal(xform_select(&cfg, ch, err, sizeof(err)), 0);
+	assert_int_equal(clock_calls, 0);
+	for (a = 1; a < XFORM_ALG_COUNT; a++) {
+		if (!ch[a].kat_ok[XFORM_BACKEND_OPENSSL] ||
+		    !ch[a].kat_ok[XFORM_BACKEND_SODIUM])
+			continue;
+		both++;
+		assert_int_equal(ch[a].why, XFORM_WHY_KEPT);
+		assert_int_equal(ch[a].backend, XFORM_BACKEND_SODIUM);
+		assert_int_equal(xform_get((enum xform_alg)a)->backend,
+		    XFORM_BACKEND_SODIUM);
+	}
+	assert_string_equal(xform_why_str(XFORM_WHY_KEPT), "kept");
+	/* The override wins over the note. */
+	cfg.override = "all=openssl";
+	assert_int_equal(xform_select(&cfg, ch, err, sizeof(err)), 0);
+	for (a = 1; a < XFORM_ALG_COUNT; a++)
+		if (ch[a].kat_ok[XFORM_BACKEND_OPENSSL])
+			assert_int_equal(ch[a].why == XFORM_WHY_KEPT, false);
+	/* Junk in the note: measured as on a first start. */
+	cfg.override = NULL;
+	for (a = 1; a < XFORM_ALG_COUNT; a++)
+		keep[a] = 0x7f;
+	assert_int_equal(xform_select(&cfg, ch, err, sizeof(err)), 0);
+	assert_true(both == 0 || clock_calls > 0);
+	for (a = 1; a < XFORM_ALG_COUNT; a++)
+		assert_int_not_equal(ch[a].why, XFORM_WHY_KEPT);
+}
+
 static void
 test_override(void **state)
 {
@@ -206,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_default_order),
 		cmocka_unit_test(test_measured),
 		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_kept),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_disable),
 	};
