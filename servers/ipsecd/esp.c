@@ -409,8 +409,12 @@ esp_parse(const struct xform_pkt *pkt, struct esp_in *in,
 
 /*
  * RFC 3948 §3.1.2: the peer computed its TCP/UDP checksum with its
- * original addresses (NAT-OA); adjust it to the addresses of the packet
- * as received. An IPv4 UDP checksum of 0 stays 0 (none).
+ * original addresses. With NAT-OA (item 1) the checksum is adjusted from
+ * them to the addresses of the packet as received; with
+ * XFORM_SA_NATT_CSUM (item 2: no original addresses known) it is
+ * computed again over the packet (it is authenticated; Linux and FreeBSD
+ * instead mark it valid, which a packet handed to a TAP cannot say). A
+ * UDP checksum of 0 stays 0 (none).
  */
 static void
 natt_csum_fix(const struct xform_sa *sa, const struct ip_info *ip,
@@ -428,10 +432,17 @@ natt_csum_fix(const struct xform_sa *sa, const struct ip_info *ip,
 	c = (uint16_t)(l4[coff] << 8 | l4[coff + 1]);
 	if (nh == IPPROTO_NUM_UDP && c == 0)
 		return;
-	if (sa->natt_oa_src.family == ip->version)
-		c = ip_csum_replace(c, sa->natt_oa_src.a, ip->src.a, alen);
-	if (sa->natt_oa_dst.family == ip->version)
-		c = ip_csum_replace(c, sa->natt_oa_dst.a, ip->dst.a, alen);
+	if (sa->flags & XFORM_SA_NATT_CSUM) {
+		l4[coff] = l4[coff + 1] = 0;
+		c = ip_l4_csum(ip, nh, l4, n);
+	} else {
+		if (sa->natt_oa_src.family == ip->version)
+			c = ip_csum_replace(c, sa->natt_oa_src.a, ip->src.a,
+			    alen);
+		if (sa->natt_oa_dst.family == ip->version)
+			c = ip_csum_replace(c, sa->natt_oa_dst.a, ip->dst.a,
+			    alen);
+	}
 	if (nh == IPPROTO_NUM_UDP && c == 0)
 		c = 0xffff;
 	wr_put_be16(l4 + coff, c);
@@ -513,8 +524,14 @@ esp_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
 		return xform_fail(why, XFORM_REJECT_NATT_UNEXPECTED);
 	if (!in->natt && (sa->flags & XFORM_SA_NATT))
 		return xform_fail(why, XFORM_REJECT_NATT_MISSING);
-	/* The source port may change (NAT rebinding): the caller's call. */
-	if (in->natt && sa->natt_dport != 0 && in->udp_dport != sa->natt_dport)
+	/*
+	 * Both ports as the SA says (0: any), as NetBSD's key_allocsa does
+	 * for NAT-T SAs. A NAT that rebinds (a new source port) is noticed
+	 * by the key manager, which updates the SA (docs/notes-natt.md).
+	 */
+	if (in->natt && ((sa->natt_dport != 0 &&
+	    in->udp_dport != sa->natt_dport) || (sa->natt_sport != 0 &&
+	    in->udp_sport != sa->natt_sport)))
 		return xform_fail(why, XFORM_REJECT_UDP_PORT);
 	if (pkt->off > pkt->cap || pkt->len > pkt->cap - pkt->off ||
 	    in->esp_off + in->esp_len > pkt->len)

@@ -57,7 +57,9 @@ int	esp_parse(const struct xform_pkt *, struct esp_in *,
  * unused without ESN). Then check the padding and remove ESP: in
  * transport mode the packet keeps its IP header (next header, lengths
  * and IPv4 checksum fixed; with NAT-T the TCP/UDP checksum adjusted from
- * the SA's original addresses); in tunnel mode pkt is narrowed to the
+ * the SA's original addresses, or computed again with XFORM_SA_NATT_CSUM);
+ * with NAT-T both UDP ports must be the SA's (0: any), else
+ * XFORM_REJECT_UDP_PORT; in tunnel mode pkt is narrowed to the
  * inner packet (ECN combined per RFC 6040 when the SA asks). Returns 0;
  * XFORM_DROP for an authenticated dummy packet (next header 59: advance
  * the window, then drop); or a negative errno with the reason in *why.

@@ -19,9 +19,10 @@
  * Per descriptor: copy and validate the metadata block (pkt_meta_decode),
  *   PROTECT    for each request of the policy (innermost first): find the
  *              SA (sa_table_lookup_out; none: ACQUIRE to keyd, result
- *              NO_SA), take the next sequence number from the SA's
- *              persistent counter (it doubles as the AEAD IV and is stored
- *              before use, so a kill -9 never reuses one), encapsulate,
+ *              NO_SA, or level use: go on without it), take the next
+ *              sequence number from the SA's persistent counter (it
+ *              doubles as the AEAD IV and is stored before use, so a
+ *              kill -9 never reuses one), encapsulate,
  *              count the packet (before it leaves); over the MTU: the
  *              original packet is put back and TOO_BIG returned with the
  *              inner MTU
@@ -132,6 +133,12 @@ xsa_fill(const struct sa_entry *e, const struct pkt_meta *m,
 	xs->natt_dport = e->se.natt_dport;
 	xaddr_from_sa(&xs->natt_oa_src, &e->se.natt_oa_src);
 	xaddr_from_sa(&xs->natt_oa_dst, &e->se.natt_oa_dst);
+	/* NAT-T transport without NAT-OA: the checksum is recomputed
+	 * (RFC 3948 §3.1.2; docs/notes-natt.md). */
+	if ((e->se.flags & SA_F_NATT) != 0 && xs->mode ==
+	    XFORM_MODE_TRANSPORT && e->se.natt_oa_src.family == 0 &&
+	    e->se.natt_oa_dst.family == 0)
+		xs->flags |= XFORM_SA_NATT_CSUM;
 	xs->enc = e->se.enc;
 	xs->auth = e->se.auth;
 	xs->pad_fill = pad_fill;
@@ -401,7 +408,9 @@ protect_one(struct ipsecd_worker *w, const struct pkt_meta *m,
 			return protect_refused(d, pkt, -EINVAL);
 		req.reqid = rq->reqid;
 		ipsecd_acquire(d, rq->policy_id, &req, &psrc, &pdst);
-		return PKT_R_NO_SA;
+		/* KAME ipsec4_output: level use goes on without this
+		 * transform (in clear when it is the only one). */
+		return rq->level == PKT_LEVEL_USE ? PKT_R_OK : PKT_R_NO_SA;
 	}
 	if (e->state == NULL || hard_expired(e))
 		return PKT_R_SA_UNUSABLE;

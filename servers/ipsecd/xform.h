@@ -263,6 +263,12 @@ enum xform_pad {
 #define XFORM_SA_ESN		0x0001u	/* 64-bit sequence numbers */
 #define XFORM_SA_NATT		0x0002u	/* UDP encapsulation, RFC 3948 */
 #define XFORM_SA_ECN		0x0004u	/* RFC 6040 normal mode in tunnels */
+/*
+ * NAT-T transport without NAT-OA: recompute the inner TCP/UDP checksum
+ * from the addresses as received (RFC 3948 §3.1.2, item 2) instead of
+ * the incremental fix from natt_oa_src/dst (item 1).
+ */
+#define XFORM_SA_NATT_CSUM	0x0008u
 
 enum xform_dfbit {
 	XFORM_DF_CLEAR = 0,
