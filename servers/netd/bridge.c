@@ -103,6 +103,9 @@ bridge_frame(struct bridge *b, struct link_pkt *p, enum decide_from from)
 		b->st.pkt_reject[e]++;
 		return drop(b, &b->st.rejected);
 	}
+	if (from == DECIDE_FROM_WIRE && pi.kind == PKT_K_ICMP &&
+	    b->icmp != NULL && b->icmp(b->icmp_arg, p->data + l3, &pi))
+		return false;
 	decide(b->dc, &pi, from, &r);
 	switch (r.verdict) {
 	case DECIDE_V_BYPASS:
@@ -116,6 +119,8 @@ bridge_frame(struct bridge *b, struct link_pkt *p, enum decide_from from)
 	default:
 		return divert(b, p, from, l3, &pi, &r, &b->st.no_path);
 	}
+	if (b->no_clear)	/* an overlay: never in clear (bridge.h) */
+		return drop(b, &b->st.clear_dropped);
 	if (p->csum_partial && !out->vnet)
 		fix_csum(b, p, l3, &pi);
 	if (in->vnet && !out->vnet) {

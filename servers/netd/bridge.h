@@ -21,6 +21,7 @@
 #ifndef PARAPET_NETD_BRIDGE_H
 #define PARAPET_NETD_BRIDGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "decide.h"
@@ -41,6 +42,7 @@ struct bridge_stats {
 	uint64_t	csum_fixed;	/* partial checksums completed */
 	uint64_t	send_lost;	/* passed but the link dropped them */
 	uint64_t	diverted;	/* handed to the divert hook */
+	uint64_t	clear_dropped;	/* of which: no_clear (overlay) */
 };
 
 /*
@@ -53,6 +55,14 @@ typedef void bridge_divert_fn(void *arg, struct link_pkt *p,
     enum decide_from from, size_t l3, const struct pkt_info *pi,
     const struct decide_result *res);
 
+/*
+ * An ICMP / ICMPv6 packet from the wire, before decide() (netd_pmtu.h:
+ * errors about netd's own ESP): true when the hook kept it (it goes no
+ * further), false to decide it as any packet.
+ */
+typedef bool bridge_icmp_fn(void *arg, const uint8_t *ip,
+    const struct pkt_info *pi);
+
 struct bridge {
 	struct link		*side[2];	/* [DECIDE_FROM_HOST/WIRE] */
 	struct decide_ctx	*dc;		/* borrowed */
@@ -62,6 +72,11 @@ struct bridge {
 	uint8_t			*mem;
 	bridge_divert_fn	*divert;	/* NULL: drop those */
 	void			*divert_arg;
+	bridge_icmp_fn		*icmp;		/* NULL: none */
+	void			*icmp_arg;
+	/* An overlay (TUN + udp/raw, netd.c): nothing crosses in clear,
+	   only what ipsecd protected or unprotected; a pass is dropped. */
+	bool			 no_clear;
 };
 
 /* host and wire: open links (borrowed). 0, -EINVAL (framing differs),

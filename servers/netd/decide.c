@@ -37,6 +37,7 @@ static const char *const why_names[DECIDE_W_COUNT] = {
 	[DECIDE_W_IPSECD_AWAY] = "ipsecd_away",
 	[DECIDE_W_INNER_OK] = "inner_ok",
 	[DECIDE_W_INNER_MISMATCH] = "inner_mismatch",
+	[DECIDE_W_NATT_KEEPALIVE] = "natt_keepalive",
 };
 _Static_assert(nitems(why_names) == DECIDE_W_COUNT, "why_names");
 
@@ -224,6 +225,17 @@ inbound_ipsec(struct decide_ctx *c, const struct pkt_info *pi,
 	if (pi->frag && (ipsec || (pi->proto == IPPROTO_UDP &&
 	    c->ipsecd_up))) {
 		result(c, r, DECIDE_V_REASSEMBLE, DECIDE_W_FRAGMENT);
+		return true;
+	}
+	/*
+	 * RFC 3948 §2.3: a NAT-keepalive only refreshes the NAT's mapping;
+	 * the receiver ignores it. Linux drops it in the UDP_ENCAP_ESPINUDP
+	 * socket (xfrm4_udp_encap_rcv), whatever the state: so do we. IKE
+	 * (the non-ESP marker) is ordinary UDP under policy, for the key
+	 * manager on the host (docs/notes-natt.md).
+	 */
+	if (pi->kind == PKT_K_UDP_KEEPALIVE) {
+		result(c, r, DECIDE_V_DISCARD, DECIDE_W_NATT_KEEPALIVE);
 		return true;
 	}
 	if (pi->kind == PKT_K_ESP || pi->kind == PKT_K_AH ||

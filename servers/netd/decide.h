@@ -9,6 +9,7 @@
  *   from the host side         -> OUT: bypass / discard / protect
  *   from the wire, for us      -> IN:  unprotect (ESP, AH, ESP in UDP),
  *                                      reassemble (fragments of those),
+ *                                      discard (NAT-T keepalives),
  *                                      deliver / discard
  *   from the wire, not for us  -> FWD (gateway only): forward / discard
  *
@@ -65,6 +66,7 @@ enum decide_why {
 	DECIDE_W_IPSECD_AWAY,	/* fail closed: no transforms */
 	DECIDE_W_INNER_OK,	/* decide_inner: the SAs satisfy the policy */
 	DECIDE_W_INNER_MISMATCH, /* decide_inner: they do not */
+	DECIDE_W_NATT_KEEPALIVE, /* RFC 3948 §2.3 keepalive for us: dropped */
 	DECIDE_W_COUNT
 };
 

@@ -10,8 +10,12 @@
  *           stack, Ethernet frames (PACKET_IGNORE_OUTGOING, all-multicast,
  *           not promiscuous; PACKET_VNET_HDR when the TAP has vnet headers)
  *   udp     a UDP socket (port 4500, ESP in UDP): the outside of an
- *           overlay (UDP GSO on send, GRO on receive, when it can)
- *   raw     a raw IPv4 socket for protocol 50 or 51
+ *           overlay (UDP GSO on send, GRO on receive, when it can). With
+ *           cfg.ipframe its packets are whole IP datagrams carrying UDP
+ *           (link_udp_strip / link_udp_synth below), as netd and ipsecd
+ *           see ESP in UDP; without, bare UDP payloads with their peer
+ *   raw     a raw IPv4 socket for protocol 50 or 51 (sends only packets
+ *           of that protocol)
  *   mem     a pair of in-memory queues of Ethernet frames (tests,
  *           benchmarks)
  *
@@ -61,6 +65,9 @@ struct link_pkt {
 	uint32_t		 len;	/* bytes in it */
 	uint32_t		 cap;	/* its size */
 	struct link_vnet	 vnet;	/* vnet links only; else zero */
+	/* udp with ipframe: the local address it arrived at (IP_PKTINFO,
+	   IPV6_PKTINFO; 4 or 16 bytes by the link's family). */
+	uint8_t			 local[16];
 	bool			 csum_partial;	/* packet without vnet: the
 						   L4 checksum is partial */
 };
@@ -74,6 +81,13 @@ struct link_stats {
 	uint64_t	tx_gso;		/* udp: packets sent as UDP GSO */
 	uint64_t	rx_gro;		/* udp: received coalesced (GRO) */
 	uint64_t	csum_fixed;	/* packet: partial checksums done */
+	/* udp with ipframe (overlay): RFC 3948 traffic that is not ESP
+	   (there is no IKE behind netd): received, counted, dropped */
+	uint64_t	rx_ike;		/* the non-ESP marker (IKE) */
+	uint64_t	rx_keepalive;	/* one byte 0xff: NAT keepalive */
+	/* udp with ipframe, raw: a packet to send that is not what the
+	   link carries (not IP + UDP; not the raw link's protocol) */
+	uint64_t	tx_bad;
 };
 
 enum link_kind {
@@ -94,6 +108,7 @@ struct link_cfg {
 	uint16_t	 family;	/* udp, raw: AF_INET / AF_INET6 */
 	uint8_t		 proto;		/* raw: IPPROTO_ESP or IPPROTO_AH */
 	bool		 gso;		/* udp: try UDP_SEGMENT and UDP_GRO */
+	bool		 ipframe;	/* udp: packets are IP + UDP (overlay) */
 	struct link_memq *memq_rx, *memq_tx;	/* mem */
 };
 
@@ -164,6 +179,50 @@ int	link_memq_create(struct link_memq **, size_t cap) MUST_CHECK;
 void	link_memq_destroy(struct link_memq *);
 size_t	link_memq_len(const struct link_memq *);
 int	link_mem_pair(struct link *a, struct link *b, size_t cap) MUST_CHECK;
+
+/*
+ * A udp link with ipframe (the outside of an overlay) carries whole IP
+ * datagrams carrying UDP, as ipsecd builds ESP in UDP (RFC 3948) and as
+ * netd parses it, while its socket carries UDP payloads:
+ *
+ *   send:    IP + UDP + payload --link_udp_strip--> payload to dst:dport
+ *   receive: payload from peer to local:port --link_udp_synth--> IP + UDP
+ *
+ * link_udp_strip: the datagram pkt[0..len) (untrusted: ipsecd wrote it)
+ * -> the destination (*to, *tolen: a sockaddr_in for IPv4, sockaddr_in6
+ * for IPv6, with the UDP destination port), the UDP source port
+ * (*sport) and where the payload starts (*off; it runs to len). Checks:
+ * IPv4 header 20 bytes, IHL >= 5 and within len, total length == len,
+ * not a fragment; IPv6 header 40 bytes, payload length == len - 40; the
+ * protocol (IPv6: the next header, no extension headers) UDP; 8 bytes of
+ * UDP header with its length == what follows the IP header. 0, or
+ * -EBADMSG (malformed), -EAFNOSUPPORT (version neither 4 nor 6),
+ * -EPROTONOSUPPORT (not UDP).
+ */
+int	link_udp_strip(const uint8_t *pkt, size_t len,
+	    struct sockaddr_storage *to, socklen_t *tolen, uint16_t *sport,
+	    size_t *off) MUST_CHECK;
+
+/* The header link_udp_synth writes: 28 bytes (IPv4), 48 (IPv6). */
+#define LINK_UDP_HDR4	28
+#define LINK_UDP_HDR6	48
+#define LINK_UDP_HDR(family) \
+	((family) == AF_INET6 ? LINK_UDP_HDR6 : LINK_UDP_HDR4)
+
+/*
+ * link_udp_synth: buf holds LINK_UDP_HDR(family) free bytes, then the
+ * plen bytes of a UDP payload received from peer (sockaddr_in or
+ * sockaddr_in6 per family, with its port) at address local (4 or 16
+ * bytes) port lport. Writes the IP header (IPv4: TTL 64, checksum;
+ * IPv6: hop limit 64) and the UDP header (IPv4: checksum 0, RFC 768;
+ * IPv6: the checksum, RFC 8200 §8.1), so buf[0..hdr + plen) is the
+ * datagram as it was on the wire, as far as netd and ipsecd can tell.
+ * 0, or -EMSGSIZE (the datagram would pass 65535 bytes of IPv4 total or
+ * IPv6 payload length), -EAFNOSUPPORT (family, or peer's family).
+ */
+int	link_udp_synth(uint8_t *buf, size_t plen, uint16_t family,
+	    const struct sockaddr_storage *peer, const uint8_t *local,
+	    uint16_t lport) MUST_CHECK;
 
 /*
  * Complete a partial L4 checksum in software (CHECKSUM_PARTIAL: the

@@ -2,7 +2,8 @@
  * link_raw.c - a raw IPv4 socket for ESP (50) or AH (51): the outside of
  * an overlay without UDP (see link.h). Received packets start with their
  * IPv4 header (raw IPv4 sockets deliver it); sent packets carry their
- * own (IP_HDRINCL) and go to their destination address. IPv6 raw sockets
+ * own (IP_HDRINCL) and go to their destination address; a packet of
+ * another protocol is not sent (tx_bad). IPv6 raw sockets
  * deliver no header, so an IPv6 raw link is refused (-EAFNOSUPPORT) for
  * now: ESP in UDP, or AF_PACKET, covers IPv6 (docs/notes-netd.md).
  */
@@ -100,6 +101,15 @@ raw_send(struct link *l, struct link_pkt *p, unsigned n)
 		/* Our own packets (ipsecd built them), but check anyway. */
 		if (p[i].len < 20 || (p[i].data[0] >> 4) != 4) {
 			l->st.tx_err++;
+			continue;
+		}
+		/*
+		 * Only the link's protocol: with IP_HDRINCL the kernel sends
+		 * any header it is given, and a clear inner packet sent here
+		 * would be routed back into the overlay's TUN.
+		 */
+		if (p[i].data[9] != l->cfg.proto) {
+			l->st.tx_bad++;
 			continue;
 		}
 		memset(&to[nm], 0, sizeof(to[nm]));

@@ -17,18 +17,33 @@
  * LINK_BUF_BYTES does): the first receive with a smaller one turns GRO
  * off for the link. What does not fit the batch is carried over to the
  * next call, ahead of anything newer, so no flow is reordered.
+ *
+ * With cfg->ipframe (the outside of an overlay, netd.c) the link's
+ * packets are whole IP datagrams carrying UDP, as netd and ipsecd see
+ * ESP in UDP: a send strips the IP and UDP headers ipsecd built and
+ * sends the payload to their destination address and port
+ * (link_udp_strip); a receive lands each payload LINK_UDP_HDR bytes into
+ * its buffer and writes in front of it the headers it had on the wire,
+ * from the peer's address and port and the local address the kernel
+ * names (IP_PKTINFO / IPV6_PKTINFO) and our port (link_udp_synth). GSO
+ * and GRO work on the payloads as above. RFC 3948 traffic that is not
+ * ESP (the non-ESP marker of IKE, NAT keepalives) is counted and dropped
+ * here: no IKE daemon sits behind netd's socket. An IPv6 link is IPv6
+ * only (IPV6_V6ONLY): one family per link.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/udp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "link.h"
-
-#include <stdlib.h>
+#include "pkt.h"
+#include "rd.h"
+#include "wr.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT	103
@@ -43,15 +58,34 @@ struct udp_carry {
 	uint32_t		 len, off, seg;
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
+	uint8_t			 local[16];
 };
 
 struct udp_priv {
 	bool			 gro;
+	bool			 pktinfo;	/* ipframe: local addresses */
 	struct udp_carry	 q[LINK_BATCH];
 	unsigned		 head, n;
 };
 #define GSO_SEGS_MAX	64
 #define GSO_BYTES_MAX	65000
+
+/*
+ * ipframe: the local address of every datagram (the destination of the
+ * header written in front of it); IPv6: IPv6 only, so every datagram
+ * has an IPv6 header (no IPv4-mapped peers). 0, or -1 with errno.
+ */
+static int
+pktinfo_on(int fd, sa_family_t family)
+{
+	int one = 1;
+
+	if (family == AF_INET6)
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one)) != 0 ? -1 : setsockopt(fd, IPPROTO_IPV6,
+		    IPV6_RECVPKTINFO, &one, sizeof(one));
+	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+}
 
 static int
 udp_open(struct link *l, const struct link_cfg *c)
@@ -83,6 +117,8 @@ udp_open(struct link *l, const struct link_cfg *c)
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (c->ipframe && pktinfo_on(fd, ss.ss_family) != 0)
+		return -errno;
 	if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
 		return -errno;
 	/* Probe UDP GSO: setting a segment size of 0 (off) must work. */
@@ -93,6 +129,7 @@ udp_open(struct link *l, const struct link_cfg *c)
 		return -ENOMEM;
 	u->gro = c->gso && setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one,
 	    sizeof(one)) == 0;
+	u->pktinfo = c->ipframe;
 	l->priv = u;
 	return 0;
 }
@@ -114,6 +151,7 @@ carry_out(struct link *l, struct udp_priv *u, struct link_pkt *p,
 			p[k].len = len;
 			p[k].peer = c->peer;
 			p[k].peerlen = c->peerlen;
+			memcpy(p[k].local, c->local, sizeof(c->local));
 			p[k].csum_partial = false;
 			memset(&p[k].vnet, 0, sizeof(p[k].vnet));
 			l->st.rx_pkts++;
@@ -156,6 +194,7 @@ carry_in(struct link *l, struct udp_priv *u, const struct link_pkt *p,
 	c->seg = seg;
 	c->peer = p->peer;
 	c->peerlen = p->peerlen;
+	memcpy(c->local, p->local, sizeof(c->local));
 	u->n++;
 }
 
@@ -177,7 +216,9 @@ struct udp_rxb {
 	struct mmsghdr	m[LINK_BATCH];
 	struct iovec	iov[LINK_BATCH];
 	union {
-		char		buf[CMSG_SPACE(sizeof(int))];
+		/* UDP_GRO's segment size, then a local address */
+		char		buf[CMSG_SPACE(sizeof(int)) +
+				    CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr	align;
 	} cm[LINK_BATCH];
 	uint32_t	seg[LINK_BATCH], fit[LINK_BATCH], start[LINK_BATCH];
@@ -216,7 +257,7 @@ rx_prepare(const struct udp_priv *u, struct link_pkt *p, unsigned n,
 		b->m[i].msg_hdr.msg_iovlen = 1;
 		b->m[i].msg_hdr.msg_name = &p[i].peer;
 		b->m[i].msg_hdr.msg_namelen = sizeof(p[i].peer);
-		if (u->gro) {
+		if (u->gro || u->pktinfo) {
 			b->m[i].msg_hdr.msg_control = b->cm[i].buf;
 			b->m[i].msg_hdr.msg_controllen = sizeof(b->cm[i].buf);
 		}
@@ -244,6 +285,31 @@ gro_seg(struct msghdr *mh, uint32_t len)
 	return seg;
 }
 
+/* The local address of a message (IP_PKTINFO / IPV6_PKTINFO) into
+ * local; left as it was without one. */
+static void
+local_of(struct msghdr *mh, uint8_t *local)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		struct in6_pktinfo i6;
+		struct in_pktinfo i4;
+
+		if (c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(i4))) {
+			memcpy(&i4, CMSG_DATA(c), sizeof(i4));
+			memcpy(local, &i4.ipi_addr, 4);
+		} else if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(i6))) {
+			memcpy(&i6, CMSG_DATA(c), sizeof(i6));
+			memcpy(local, &i6.ipi6_addr, 16);
+		}
+	}
+}
+
 /* Keep the good ones of r messages, compacted: message q at p[q].
  * Returns how many were kept. */
 static unsigned
@@ -264,6 +330,8 @@ rx_compact(struct link *l, const struct udp_priv *u, struct link_pkt *p,
 			swap_pkt(&p[q], &p[i]);
 		p[q].len = len;
 		p[q].peerlen = b->m[i].msg_hdr.msg_namelen;
+		if (u->pktinfo)
+			local_of(&b->m[i].msg_hdr, p[q].local);
 		q++;
 	}
 	return q;
@@ -312,12 +380,14 @@ rx_cut(struct link *l, struct link_pkt *p, uint32_t fit, uint32_t seg)
 		d->len = sl;
 		d->peer = p[0].peer;
 		d->peerlen = p[0].peerlen;
+		memcpy(d->local, p[0].local, sizeof(d->local));
 	}
 	p[0].len = seg < len ? seg : len;
 }
 
+/* Payloads with their peers into p[0..n) (any link). */
 static int
-udp_recv(struct link *l, struct link_pkt *p, unsigned n)
+recv_payload(struct link *l, struct link_pkt *p, unsigned n)
 {
 	struct udp_priv *u = l->priv;
 	struct udp_rxb b;
@@ -505,8 +575,9 @@ tx_failed(struct link *l, struct link_pkt *p, const struct udp_txb *b,
 	return 0;
 }
 
+/* Payloads p[0..n) to their peers (any link). */
 static int
-udp_send(struct link *l, struct link_pkt *p, unsigned n)
+send_payload(struct link *l, struct link_pkt *p, unsigned n)
 {
 	struct udp_txb b;
 	unsigned i, nm, done = 0, sent = 0;
@@ -529,6 +600,274 @@ udp_send(struct link *l, struct link_pkt *p, unsigned n)
 			sent += tx_sent(l, p, &b, done);
 	}
 	return (int)sent;
+}
+
+/* ---- ipframe: whole IP datagrams on the link side ---- */
+
+static int
+strip4(const uint8_t *pkt, size_t len, struct sockaddr_storage *to,
+    socklen_t *tolen, size_t *l3)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)to;
+	uint8_t h[20];
+	size_t ihl;
+	struct rd r;
+
+	rd_init(&r, pkt, len);
+	if (rd_bytes(&r, h, sizeof(h)) != 0)
+		return -EBADMSG;
+	ihl = (size_t)(h[0] & 0x0f) * 4;
+	if (ihl < 20 || ihl > len ||
+	    ((size_t)h[2] << 8 | h[3]) != len)
+		return -EBADMSG;
+	if ((((unsigned)h[6] << 8 | h[7]) & 0x3fff) != 0)
+		return -EBADMSG;	/* MF or an offset: a fragment */
+	if (h[9] != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
+	s4->sin_family = AF_INET;
+	memcpy(&s4->sin_addr, h + 16, 4);
+	*tolen = sizeof(*s4);
+	*l3 = ihl;
+	return 0;
+}
+
+static int
+strip6(const uint8_t *pkt, size_t len, struct sockaddr_storage *to,
+    socklen_t *tolen, size_t *l3)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)to;
+	uint8_t h[40];
+	struct rd r;
+
+	rd_init(&r, pkt, len);
+	if (rd_bytes(&r, h, sizeof(h)) != 0 ||
+	    ((size_t)h[4] << 8 | h[5]) != len - sizeof(h))
+		return -EBADMSG;
+	if (h[6] != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;	/* or an extension header */
+	s6->sin6_family = AF_INET6;
+	memcpy(&s6->sin6_addr, h + 24, 16);
+	*tolen = sizeof(*s6);
+	*l3 = sizeof(h);
+	return 0;
+}
+
+int
+link_udp_strip(const uint8_t *pkt, size_t len, struct sockaddr_storage *to,
+    socklen_t *tolen, uint16_t *sport, size_t *off)
+{
+	uint16_t dport, ulen;
+	size_t l3 = 0;
+	struct rd r;
+	int error;
+
+	memset(to, 0, sizeof(*to));
+	if (len == 0)
+		return -EBADMSG;
+	switch (pkt[0] >> 4) {
+	case 4:
+		error = strip4(pkt, len, to, tolen, &l3);
+		break;
+	case 6:
+		error = strip6(pkt, len, to, tolen, &l3);
+		break;
+	default:
+		return -EAFNOSUPPORT;
+	}
+	if (error != 0)
+		return error;
+	rd_init(&r, pkt + l3, len - l3);
+	if (rd_be16(&r, sport) != 0 || rd_be16(&r, &dport) != 0 ||
+	    rd_be16(&r, &ulen) != 0 || rd_skip(&r, 2) != 0 ||
+	    ulen != len - l3)
+		return -EBADMSG;
+	if (to->ss_family == AF_INET)
+		((struct sockaddr_in *)to)->sin_port = htons(dport);
+	else
+		((struct sockaddr_in6 *)to)->sin6_port = htons(dport);
+	*off = l3 + 8;
+	return 0;
+}
+
+/* The peer's address and port (network order) of a sockaddr. */
+static const uint8_t *
+peer_addr(const struct sockaddr_storage *peer, uint16_t *port)
+{
+	if (peer->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)peer;
+
+		*port = s6->sin6_port;
+		return s6->sin6_addr.s6_addr;
+	}
+	{
+		const struct sockaddr_in *s4 = (const void *)peer;
+
+		*port = s4->sin_port;
+		return (const uint8_t *)&s4->sin_addr;
+	}
+}
+
+int
+link_udp_synth(uint8_t *buf, size_t plen, uint16_t family,
+    const struct sockaddr_storage *peer, const uint8_t *local,
+    uint16_t lport)
+{
+	size_t ulen = 8 + plen, alen = family == AF_INET6 ? 16 : 4;
+	uint8_t *ip = buf, *udp = buf + LINK_UDP_HDR(family) - 8;
+	const uint8_t *src;
+	uint16_t sport;
+	uint32_t sum;
+
+	if ((family != AF_INET && family != AF_INET6) ||
+	    peer->ss_family != family)
+		return -EAFNOSUPPORT;
+	if ((family == AF_INET ? LINK_UDP_HDR4 + plen : ulen) > 65535)
+		return -EMSGSIZE;
+	src = peer_addr(peer, &sport);
+	memcpy(udp, &sport, 2);		/* network order already */
+	wr_put_be16(udp + 2, lport);
+	wr_put_be16(udp + 4, (uint16_t)ulen);
+	wr_put_be16(udp + 6, 0);	/* IPv4: none (RFC 768) */
+	if (family == AF_INET) {
+		static const uint8_t v4[10] = { 0x45, 0, 0, 0, 0, 0,
+		    0x40, 0, 64, IPPROTO_UDP };	/* DF, TTL 64 */
+
+		memcpy(ip, v4, sizeof(v4));
+		wr_put_be16(ip + 2, (uint16_t)(LINK_UDP_HDR4 + plen));
+		wr_put_be16(ip + 10, 0);
+		memcpy(ip + 12, src, alen);
+		memcpy(ip + 16, local, alen);
+		wr_put_be16(ip + 10, (uint16_t)~pkt_csum_fold(
+		    pkt_csum_add(0, ip, 20)));
+		return 0;
+	}
+	{
+		static const uint8_t v6[8] = { 0x60, 0, 0, 0, 0, 0,
+		    IPPROTO_UDP, 64 };
+		uint8_t ph[8] = { 0, 0, (uint8_t)(ulen >> 8), (uint8_t)ulen,
+		    0, 0, 0, IPPROTO_UDP };	/* RFC 8200 §8.1 */
+		uint16_t c;
+
+		memcpy(ip, v6, sizeof(v6));
+		wr_put_be16(ip + 4, (uint16_t)ulen);
+		memcpy(ip + 8, src, alen);
+		memcpy(ip + 24, local, alen);
+		sum = pkt_csum_add(pkt_csum_add(0, ip + 8, 32), ph,
+		    sizeof(ph));
+		c = (uint16_t)~pkt_csum_fold(pkt_csum_add(sum, udp, ulen));
+		wr_put_be16(udp + 6, c == 0 ? 0xffff : c);
+	}
+	return 0;
+}
+
+/* RFC 3948 §2.2, §2.3: IKE and NAT keepalives (not netd's): counted. */
+static bool
+not_esp(struct link *l, const struct link_pkt *q)
+{
+	if (q->len == 1 && q->data[0] == 0xff) {
+		l->st.rx_keepalive++;
+		return true;
+	}
+	if (q->len >= 4 && (q->data[0] | q->data[1] | q->data[2] |
+	    q->data[3]) == 0) {
+		l->st.rx_ike++;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Receive into p[0..n) as payloads hdr bytes into each buffer (a shadow
+ * batch), then give the buffers back, the datagrams kept first, with
+ * their headers written in front.
+ */
+static int
+recv_ip(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct link_pkt sh[LINK_BATCH];
+	uint16_t fam = l->cfg.family == AF_INET6 ? AF_INET6 : AF_INET;
+	uint32_t hdr = LINK_UDP_HDR(fam);
+	unsigned i, k = 0, rest;
+	int r;
+
+	if (n > LINK_BATCH)
+		n = LINK_BATCH;
+	for (i = 0; i < n; i++) {
+		if (p[i].cap < hdr)
+			return -EINVAL;
+		sh[i] = p[i];
+		sh[i].data = p[i].data + hdr;
+		sh[i].cap = p[i].cap - hdr;
+	}
+	r = recv_payload(l, sh, n);
+	/* The buffers come back as a set: whatever recv_payload did. */
+	for (i = 0; i < n; i++) {
+		sh[i].data -= hdr;
+		sh[i].cap += hdr;
+	}
+	rest = r > 0 ? (unsigned)r : 0;
+	for (i = 0; i < rest; i++) {
+		struct link_pkt q = sh[i];
+
+		q.data += hdr;
+		if (not_esp(l, &q))
+			continue;
+		if (link_udp_synth(sh[i].data, q.len, fam, &sh[i].peer,
+		    sh[i].local, l->cfg.port) != 0) {
+			l->st.rx_err++;
+			continue;
+		}
+		p[k] = sh[i];
+		p[k++].len = q.len + hdr;
+		sh[i].data = NULL;	/* placed */
+	}
+	rest = k;
+	for (i = 0; i < n; i++)
+		if (sh[i].data != NULL)
+			p[rest++] = sh[i];
+	return r < 0 ? r : (int)k;
+}
+
+/* Strip each datagram to its payload and destination, then send them
+ * as payloads; returns how many went. */
+static int
+send_ip(struct link *l, struct link_pkt *p, unsigned n)
+{
+	struct link_pkt sh[LINK_BATCH];
+	unsigned i, m = 0;
+	uint16_t sport;
+	size_t off;
+
+	if (n > LINK_BATCH)
+		n = LINK_BATCH;
+	for (i = 0; i < n; i++) {
+		struct link_pkt *q = &sh[m];
+
+		*q = p[i];
+		if (link_udp_strip(p[i].data, p[i].len, &q->peer,
+		    &q->peerlen, &sport, &off) != 0 ||
+		    q->peer.ss_family != (l->cfg.family == AF_INET6 ?
+		    AF_INET6 : AF_INET)) {
+			l->st.tx_bad++;
+			continue;
+		}
+		q->data = p[i].data + off;
+		q->len = p[i].len - (uint32_t)off;
+		m++;
+	}
+	return m > 0 ? send_payload(l, sh, m) : 0;
+}
+
+static int
+udp_recv(struct link *l, struct link_pkt *p, unsigned n)
+{
+	return l->cfg.ipframe ? recv_ip(l, p, n) : recv_payload(l, p, n);
+}
+
+static int
+udp_send(struct link *l, struct link_pkt *p, unsigned n)
+{
+	return l->cfg.ipframe ? send_ip(l, p, n) : send_payload(l, p, n);
 }
 
 static void

@@ -3,7 +3,10 @@
  * (common/server.c: handoff, bus, ReadyEvent, counters, SIGTERM) plus
  * netd's engine at this stage: two links from netd.conf (the host side,
  * a TAP; the wire side, AF_PACKET), bridged by bridge_pump() with every
- * IP packet through decide() (bump in the stack, DESIGN §4), and the
+ * IP packet through decide() (bump in the stack, DESIGN §4), or an
+ * overlay (a TUN inside; ESP in UDP on port 4500 or ESP on a raw IPv4
+ * socket outside: only what ipsecd protected or unprotected crosses,
+ * bridge.h no_clear), and the
  * path through ipsecd (netd_ring.h): ring side A of the first region the
  * supervisor hands over, the hold queue, reassembly, ICMP too-big.
  *
@@ -26,7 +29,8 @@
  * ServerStateEvents say it is ready; while
  * it is away (or policyd unknown) what needs it is held (bounded, 2 s),
  * then released or dropped: never passed in clear. With a region, vnet
- * headers are off on both links (packets are encrypted whole). Counters
+ * headers stay on (superpackets segmented, inner segments coalesced:
+ * gso.h). Counters
  * (parapetctl counters netd): pkt.reject.* per reason, decide.* per
  * verdict and decide.why.* per reason, bridge.*, link.*, ring.*,
  * ipsec.<result> and ipsec.*, icmp.*, hold.*, frag.*, and the replica's.
@@ -53,6 +57,7 @@
 #include "bus.pb-c.h"
 #include "log.h"
 #include "netd_conf.h"
+#include "netd_pmtu.h"
 #include "netd_ring.h"
 #include "netd_spd.h"
 #include "server.h"
@@ -87,6 +92,8 @@ struct netd {
 	/* The SPD replica (netd_spd.h, spd_replica()): it gets its share of
 	 * the ServerStateEvents netd handles (one handler per type). */
 	struct netd_spd		*ns;
+	/* Path MTU learned from ICMP errors about our ESP (netd_pmtu.h). */
+	struct netd_pmtu	*pmtu;
 };
 
 static void
@@ -276,6 +283,33 @@ ring_vars(void *arg, uint16_t family, struct netd_ring_vars *v)
 	v->ah_offsetmask = sv->ah_offsetmask;
 }
 
+/* bridge_icmp_fn: ICMP errors from the wire about our ESP are kept. */
+static bool
+on_wire_icmp(void *arg, const uint8_t *ip, const struct pkt_info *pi)
+{
+	struct netd *nd = arg;
+
+	return netd_pmtu_consumed(netd_pmtu_icmp(nd->pmtu, ip, pi,
+	    nd->nr.mtu, uv_now(server_loop(nd->srv))));
+}
+
+/* The path MTU table: PROTECTs use it, the bridge feeds it. */
+static int
+pmtu_start(struct netd *nd, uint64_t seed)
+{
+	struct netd_pmtu_conf pc;
+	int error;
+
+	netd_pmtu_conf_default(&pc);
+	pc.expire_ms = (uint64_t)nd->conf.pmtu_expire * 1000;
+	if ((error = netd_pmtu_new(&nd->pmtu, &pc, seed)) != 0)
+		return error;
+	nd->nr.pmtu = nd->pmtu;
+	nd->br.icmp = on_wire_icmp;
+	nd->br.icmp_arg = nd;
+	return 0;
+}
+
 /* The wire link's MTU (what ipsecd's result must fit). */
 static uint16_t
 link_mtu(const struct link *l)
@@ -307,6 +341,8 @@ ring_start(struct netd *nd)
 	nd->nr.vars = ring_vars;
 	nd->nr.vars_arg = nd;
 	nd->nr.mtu = link_mtu(&nd->link[DECIDE_FROM_WIRE]);
+	if ((error = pmtu_start(nd, seed ^ 0x706d7475)) != 0)
+		return error;
 	if (uv_timer_init(loop, &nd->tick) != 0)
 		return -EIO;
 	nd->tick_init = true;
@@ -345,21 +381,30 @@ counter(struct netd *nd, const uint64_t *v, const char *prefix,
 	return error;
 }
 
+/* An overlay: TUN inside, udp or raw outside (netd_conf.h's pairs). */
+static bool
+is_overlay(const struct netd *nd)
+{
+	return nd->link[DECIDE_FROM_HOST].cfg.kind == LINK_TUN;
+}
+
 static int
 register_counters(struct netd *nd)
 {
 	static const char *const role[2] = { "link.host.", "link.wire." };
+	/* Ethernet and vnet only: meaningless in an overlay. */
+	const bool l2 = !is_overlay(nd);
 	const struct {
 		const uint64_t	*v;
 		const char	*name;
 	} br[] = {
-		{ &nd->br.st.nonip, "nonip" },
+		{ l2 ? &nd->br.st.nonip : NULL, "nonip" },
 		{ &nd->br.st.passed, "passed" },
 		{ &nd->br.st.dropped, "dropped" },
 		{ &nd->br.st.no_path, "no_path" },
 		{ &nd->br.st.held, "held" },
-		{ &nd->br.st.gso_dropped, "gso_dropped" },
-		{ &nd->br.st.csum_fixed, "csum_fixed" },
+		{ l2 ? &nd->br.st.gso_dropped : NULL, "gso_dropped" },
+		{ l2 ? &nd->br.st.csum_fixed : NULL, "csum_fixed" },
 		{ &nd->br.st.send_lost, "send_lost" },
 	};
 	unsigned i;
@@ -375,12 +420,15 @@ register_counters(struct netd *nd)
 		e |= counter(nd, &nd->dc.stats.why[i], "decide.why.",
 		    decide_why_name((enum decide_why)i));
 	for (i = 0; i < nitems(br); i++)
-		e |= counter(nd, br[i].v, "bridge.", br[i].name);
+		if (br[i].v != NULL)
+			e |= counter(nd, br[i].v, "bridge.", br[i].name);
 	for (i = 0; i < 2; i++) {
 		e |= counter(nd, &nd->link[i].st.rx_pkts, role[i], "rx_pkts");
 		e |= counter(nd, &nd->link[i].st.tx_pkts, role[i], "tx_pkts");
 	}
-	e |= counter(nd, &nd->link[1].st.rx_other, role[1], "rx_other");
+	if (l2)
+		e |= counter(nd, &nd->link[1].st.rx_other, role[1],
+		    "rx_other");
 	e |= counter(nd, &nd->br.st.diverted, "bridge.", "diverted");
 	return e == 0 ? 0 : -ENOSPC;
 }
@@ -405,6 +453,10 @@ register_ring_counters(struct netd *nd)
 		{ &st->no_policy, "ipsec.no_policy" },
 		{ &st->bad_policy, "ipsec.bad_policy" },
 		{ &st->gso_dropped, "ipsec.gso_dropped" },
+		{ &st->gso_super, "gso.super" },
+		{ &st->gso_segs, "gso.segs" },
+		{ &st->gro_merged, "gro.merged" },
+		{ &st->gro_bad_csum, "gro.bad_csum" },
 		{ &st->bad_result, "ipsec.bad_result" },
 		{ &st->inner_discard, "ipsec.inner_discard" },
 		{ &st->delivered, "ipsec.delivered" },
@@ -432,33 +484,88 @@ register_ring_counters(struct netd *nd)
 	return e == 0 ? 0 : -ENOSPC;
 }
 
+/* overlay.* (only in an overlay); past SERVER_COUNTERS_MAX only logged. */
+static void
+register_overlay_counters(struct netd *nd)
+{
+	const struct link_stats *w = &nd->link[DECIDE_FROM_WIRE].st;
+
+	if (!is_overlay(nd))
+		return;
+	(void)counter(nd, &nd->br.st.clear_dropped, "overlay.",
+	    "clear_dropped");
+	(void)counter(nd, &w->rx_ike, "overlay.", "rx_ike");
+	(void)counter(nd, &w->rx_keepalive, "overlay.", "rx_keepalive");
+	(void)counter(nd, &w->tx_bad, "overlay.", "tx_bad");
+}
+
+/* An overlay has no clear path between its sides (bridge.h). */
+static void
+overlay_start(struct netd *nd)
+{
+	nd->br.no_clear = is_overlay(nd);
+	if (nd->br.no_clear && nd->region == NULL)
+		log_warnx("netd: an overlay without a ring region to ipsecd "
+		    "carries nothing");
+}
+
+/* "tap0", "udp port 4500", "raw esp": a link for the log. */
+static const char *
+link_desc(const struct link_cfg *c, char *buf, size_t len)
+{
+	if (c->kind == LINK_UDP)
+		snprintf(buf, len, "udp port %u%s", c->port,
+		    c->family == AF_INET6 ? " inet6" : "");
+	else if (c->kind == LINK_RAW)
+		snprintf(buf, len, "raw %s",
+		    c->proto == IPPROTO_AH ? "ah" : "esp");
+	else
+		snprintf(buf, len, "%s", c->ifname);
+	return buf;
+}
+
+/*
+ * icmp.pmtu_learned, icmp.pmtu_ignored.<why> (netd_pmtu.h), the most
+ * telling first: past SERVER_COUNTERS_MAX they are only logged.
+ */
+static void
+register_pmtu_counters(struct netd *nd)
+{
+	static const uint8_t order[] = { NETD_PMTU_UNKNOWN_SPI,
+	    NETD_PMTU_NOT_OURS, NETD_PMTU_NOT_LOWER, NETD_PMTU_BAD };
+	const struct netd_pmtu_stats *st = netd_pmtu_stats(nd->pmtu);
+	unsigned i;
+
+	(void)counter(nd, &st->why[NETD_PMTU_LEARNED], "icmp.",
+	    "pmtu_learned");
+	for (i = 0; i < nitems(order); i++)
+		(void)counter(nd, &st->why[order[i]], "icmp.pmtu_ignored.",
+		    netd_pmtu_why_name((enum netd_pmtu_why)order[i]));
+}
+
 static int
 open_link(struct netd *nd, enum decide_from side, enum netd_role role)
 {
 	const struct netd_link_conf *lc = netd_conf_role(&nd->conf, role);
 	struct link *l = &nd->link[side];
 	struct link_cfg cfg = lc->cfg;
+	char desc[32];
 	int error;
 
 	/*
-	 * With ipsecd, packets are encrypted whole: no superpackets and no
-	 * partial checksums from the host (no software segmentation yet),
-	 * so no vnet headers on either side.
+	 * With ipsecd, vnet headers stay: superpackets to protect are cut
+	 * into segments and inner segments to the host coalesced (gso.h).
 	 */
-	if (nd->region != NULL && cfg.vnet) {
-		log_info("netd: link %s: no vnet headers (packets to protect "
-		    "must be whole)", lc->name);
-		cfg.vnet = false;
-	}
 	if ((error = link_open(l, &cfg)) != 0) {
 		log_warnx("netd: link %s (%s %s): %s", lc->name,
-		    link_kind_name(lc->cfg.kind), lc->cfg.ifname,
-		    strerror(-error));
+		    link_kind_name(lc->cfg.kind),
+		    link_desc(&lc->cfg, desc, sizeof(desc)), strerror(-error));
 		return error;
 	}
 	nd->link_open[side] = true;
 	log_info("netd: link %s: %s %s, index %d%s", lc->name,
-	    link_kind_name(lc->cfg.kind), l->cfg.ifname, l->ifindex,
+	    link_kind_name(lc->cfg.kind),
+	    link_desc(&l->cfg, desc, sizeof(desc)), l->ifindex,
 	    l->vnet ? ", vnet headers" : lc->cfg.vnet ?
 	    ", no vnet headers (the kernel refused; fallback)" : "");
 	return 0;
@@ -518,7 +625,9 @@ spd_replica(struct netd *nd)
 static int
 netd_init(struct server *srv, void *arg)
 {
+	static const char *const what[2] = { "bridging", "overlay" };
 	struct netd *nd = arg;
+	char desc[32];
 	int error, k;
 
 	nd->srv = srv;
@@ -586,6 +695,7 @@ netd_init(struct server *srv, void *arg)
 	    &nd->dc)) != 0)
 		return error;
 	nd->br_init = true;
+	overlay_start(nd);
 	if ((error = ring_start(nd)) != 0)
 		return error;
 	for (k = 0; k < 2; k++) {
@@ -603,9 +713,13 @@ netd_init(struct server *srv, void *arg)
 	if ((error = register_counters(nd)) != 0 ||
 	    (error = register_ring_counters(nd)) != 0)
 		return error;
-	log_info("netd: bridging %s <-> %s, mode %s, def_policy %u/%u, "
-	    "%zu test policies%s", nd->link[0].cfg.ifname,
-	    nd->link[1].cfg.ifname, nd->conf.gateway ? "gateway" : "host",
+	register_overlay_counters(nd);
+	register_pmtu_counters(nd);
+	log_info("netd: %s %s <-> %s, mode %s, def_policy %u/%u, "
+	    "%zu test policies%s", what[nd->br.no_clear],
+	    nd->link[0].cfg.ifname,
+	    link_desc(&nd->link[1].cfg, desc, sizeof(desc)),
+	    nd->conf.gateway ? "gateway" : "host",
 	    nd->conf.def_policy[0], nd->conf.def_policy[1], nd->npol,
 	    nd->dc.policyd_known ? "" : ", waiting for policyd");
 	return 0;
@@ -634,6 +748,8 @@ netd_fini(struct server *srv, void *arg)
 	if (nd->nr_init)
 		netd_ring_fini(&nd->nr);
 	nd->nr_init = false;
+	netd_pmtu_free(nd->pmtu);
+	nd->pmtu = NULL;
 	/* uv_close stopped the watchers: the descriptors may go now. */
 	for (k = 0; k < 2; k++)
 		if (nd->link_open[k])

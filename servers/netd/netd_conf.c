@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "netd_conf.h"
+#include "pkt.h"
 
 struct pctx {
 	const char		*file;
@@ -183,6 +184,17 @@ netd_batches(struct pctx *p, const char *v)
 }
 
 static void
+netd_pmtu_expire(struct pctx *p, const char *v)
+{
+	long x;
+
+	if (number(v, 1, 86400, &x) != 0)
+		err(p, "pmtu_expire: expected 1..86400 seconds");
+	else
+		p->c->pmtu_expire = (unsigned)x;
+}
+
+static void
 netd_address(struct pctx *p, const char *v)
 {
 	struct netd_conf *c = p->c;
@@ -212,6 +224,7 @@ static const struct key_rule netd_keys[] = {
 	{ "def_policy6",	netd_def_policy6 },
 	{ "wait_policyd",	netd_wait_policyd },
 	{ "batches",		netd_batches },
+	{ "pmtu_expire",	netd_pmtu_expire },
 	{ "address",		netd_address },
 };
 
@@ -486,6 +499,60 @@ netd_conf_defaults(struct netd_conf *c)
 	c->def_policy[0] = c->def_policy[1] = 1;
 	c->wait_policyd = true;	/* fail closed (DESIGN §8) */
 	c->batches = 4;
+	c->pmtu_expire = 600;	/* Linux mtu_expires */
+}
+
+/*
+ * The outside of an overlay (netd.c): a udp link carries whole IP
+ * datagrams (link.h, ipframe) of ESP in UDP, which netd's parser knows
+ * by port 4500 (RFC 3948); raw IPv6 sockets deliver no IP header.
+ */
+static void
+overlay_rules(struct pctx *p, struct netd_link_conf *l)
+{
+	if (l->role != NETD_ROLE_WIRE)
+		return;
+	if (l->cfg.kind == LINK_UDP || l->cfg.kind == LINK_RAW)
+		l->cfg.vnet = false;	/* sockets: no vnet headers */
+	if (l->cfg.kind == LINK_UDP) {
+		l->cfg.ipframe = true;
+		if (l->cfg.port != PKT_NATT_PORT)
+			err(p, "link %s: ESP in UDP is port %d (RFC 3948)",
+			    l->name, PKT_NATT_PORT);
+	}
+	if (l->cfg.kind == LINK_RAW && l->cfg.family == AF_INET6)
+		err(p, "link %s: a raw link is IPv4 only (udp carries IPv6)",
+		    l->name);
+}
+
+/* The kinds of the two sides that go together. */
+static const struct {
+	uint8_t	host, wire;
+} pairs[] = {
+	{ LINK_TAP, LINK_PACKET },	/* bump in the stack (Ethernet) */
+	{ LINK_TUN, LINK_UDP },		/* overlay: ESP in UDP */
+	{ LINK_TUN, LINK_RAW },		/* overlay: ESP or AH on raw IPv4 */
+};
+
+/* One host and one wire link: a pair of the table, reported at the
+ * wire link's section. */
+static void
+pair_rule(struct pctx *p)
+{
+	const struct netd_link_conf *h = netd_conf_role(p->c, NETD_ROLE_HOST);
+	const struct netd_link_conf *w = netd_conf_role(p->c, NETD_ROLE_WIRE);
+	size_t i;
+
+	if (!h->has_type || !w->has_type)
+		return;
+	for (i = 0; i < nitems(pairs); i++)
+		if (pairs[i].host == h->cfg.kind &&
+		    pairs[i].wire == w->cfg.kind)
+			return;
+	p->line = w->line;
+	err(p, "link %s: a %s wire link does not go with a %s host link "
+	    "(tap + packet, or tun + udp or raw)", w->name,
+	    link_kind_name(w->cfg.kind), link_kind_name(h->cfg.kind));
 }
 
 /* Whole-file rules, reported at the section of the link concerned. */
@@ -521,9 +588,7 @@ finish(struct pctx *p)
 		    l->role != NETD_ROLE_WIRE)
 			err(p, "link %s: a %s link is the wire side", l->name,
 			    link_kind_name(k));
-		if (k == LINK_TUN || k == LINK_UDP || k == LINK_RAW)
-			err(p, "link %s: overlay links need ipsecd, not "
-			    "wired yet", l->name);
+		overlay_rules(p, l);
 	}
 	p->line = 0;
 	if (c->gateway && c->naddrs == 0)
@@ -531,6 +596,8 @@ finish(struct pctx *p)
 	if (nrole[NETD_ROLE_HOST] != 1 || nrole[NETD_ROLE_WIRE] != 1)
 		err(p, "expected one link with role host and one with role "
 		    "wire");
+	else
+		pair_rule(p);
 }
 
 int

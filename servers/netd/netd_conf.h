@@ -13,13 +13,15 @@
  *   wait_policyd = yes     ; no: decide on -P and def_policy until policyd
  *                          ;   syncs (tests without policyd; not fail closed)
  *   batches = 4            ; batches of 64 moved per wake-up (1..64)
+ *   pmtu_expire = 600      ; seconds a learned path MTU lasts (1..86400;
+ *                          ;   Linux mtu_expires)
  *   address = 192.0.2.1    ; gateway: this node's addresses (repeat the
  *                          ;   key, up to 16); IN for them, FWD for the
  *                          ;   rest. Required with mode = gateway.
  *
  *   [link NAME]            ; NAME: [a-z0-9_], at most 15 characters
  *   type = tap             ; tap | tun | packet | udp | raw
- *   role = host            ; host (TAP/TUN side) | wire
+ *   role = host            ; host (TAP/TUN side) | wire (packet, udp, raw)
  *   ifname = tap0          ; tap, tun, packet
  *   vnet = yes             ; tap, packet: vnet headers and offloads
  *   port = 4500            ; udp
@@ -27,10 +29,13 @@
  *   proto = esp            ; raw: esp | ah
  *   gso = yes              ; udp: UDP_SEGMENT and UDP_GRO
  *
- * This stage bridges one host link with one wire link of the same
- * framing (tap + packet); overlay links (tun, udp, raw) open and count
- * but need ipsecd to carry anything, so they are refused as a pair for
- * now.
+ * One host link and one wire link, a pair of: tap + packet (bump in
+ * the stack: Ethernet both sides, the host's address on the TAP), or
+ * tun + udp / tun + raw (an overlay: IP packets on the TUN, ESP in UDP
+ * on port 4500 or ESP/AH on a raw IPv4 socket outside; a udp wire link
+ * gets cfg.ipframe, link.h). Another pair is an error at the wire
+ * link's section; so is a udp wire link on another port than 4500 (the
+ * parser knows ESP in UDP by it, RFC 3948) and a raw inet6 link.
  */
 #ifndef PARAPET_NETD_CONF_H
 #define PARAPET_NETD_CONF_H
@@ -67,6 +72,7 @@ struct netd_conf {
 	uint8_t		def_policy[2];
 	bool		wait_policyd;
 	unsigned	batches;
+	unsigned	pmtu_expire;	/* seconds (netd_pmtu.h) */
 	size_t		naddrs;
 	struct {
 		uint16_t	family;

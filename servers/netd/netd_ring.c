@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "gso.h"
 #include "ipsec_policy.h"
 #include "netd_ring.h"
 
@@ -147,7 +148,8 @@ netd_ring_init(struct netd_ring *nr, struct ring_region *r,
 	frag_limits_default(&lim);
 	if ((error = frag_create(&nr->frag, &lim, seed)) != 0)
 		return error;
-	if ((nr->big = malloc(BIG_BYTES)) == NULL)
+	if ((nr->big = malloc(BIG_BYTES)) == NULL ||
+	    (nr->gro_arena = malloc(NETD_GRO_ARENA)) == NULL)
 		return -ENOMEM;
 	icmp_bucket_init(&nr->icmp, ICMP_RATE, ICMP_BURST, now_ms);
 	br->divert = netd_ring_divert;
@@ -175,6 +177,7 @@ netd_ring_fini(struct netd_ring *nr)
 	}
 	frag_destroy(nr->frag);
 	free(nr->big);
+	free(nr->gro_arena);
 	free(nr->slot);
 	memset(nr, 0, sizeof(*nr));
 }
@@ -246,6 +249,27 @@ policy_of(const struct netd_ring *nr, const struct pkt_info *pi,
 	return tmp;
 }
 
+/*
+ * The MTU a PROTECT must fit (netd_pmtu.h): the link's, or less if the
+ * outer destination's path MTU was learned. Outer destination: the
+ * remote end of the last (outermost) tunnel, else the packet's own.
+ */
+static uint16_t
+pmtu_for(struct netd_ring *nr, const struct pkt_info *pi,
+    const struct pkt_meta *m)
+{
+	const uint8_t *dst = pi->dst;
+	uint16_t fam = pi->family;
+	unsigned i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->e[i].dst.family != 0) {
+			dst = m->e[i].dst.a;
+			fam = m->e[i].dst.family == 6 ? AF_INET6 : AF_INET;
+		}
+	return netd_pmtu_mtu(nr->pmtu, fam, dst, nr->mtu, nr->now_ms);
+}
+
 static int
 meta_for(struct netd_ring *nr, struct link_pkt *p, const struct pkt_info *pi,
     const struct decide_result *res, struct pkt_meta *m)
@@ -261,14 +285,19 @@ meta_for(struct netd_ring *nr, struct link_pkt *p, const struct pkt_info *pi,
 		m->ecn = v.ecn;
 		m->ah_cleartos = v.ah_cleartos;
 		m->ah_offsetmask = v.ah_offsetmask;
+		if (p->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			nr->st.gso_dropped++;	/* ESP superpackets: no */
+			return -1;
+		}
 		return 0;
 	}
-	/* The packet is encrypted whole: no superpackets, full checksums. */
-	if (p->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		nr->st.gso_dropped++;
-		return -1;
-	}
-	if ((p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0 &&
+	/*
+	 * The packet is encrypted whole: a superpacket is cut into
+	 * segments (gso.c, checksums computed there), a partial checksum
+	 * completed.
+	 */
+	if (p->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+	    (p->vnet.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0 &&
 	    link_csum_complete(p->data, p->len, p->vnet.csum_start,
 	    p->vnet.csum_offset) == 0)
 		p->vnet.flags = 0;
@@ -281,58 +310,107 @@ meta_for(struct netd_ring *nr, struct link_pkt *p, const struct pkt_info *pi,
 		nr->st.bad_policy++;
 		return -1;
 	}
+	if (nr->pmtu != NULL)
+		m->mtu = pmtu_for(nr, pi, m);
 	return 0;
+}
+
+/*
+ * One datagram (len bytes at ip) with metadata m into a fresh slot and
+ * onto the work batch; eth: the frame's Ethernet header (l3 bytes).
+ * false when no slot is left (counted).
+ */
+static bool
+submit_one(struct netd_ring *nr, const struct pkt_meta *m,
+    enum decide_from from, const uint8_t *eth, size_t l3,
+    const struct gso *g, const uint8_t *ip, uint32_t seg, size_t len)
+{
+	enum pkt_meta_reject why;
+	struct netd_slot *ctx;
+	struct ring_desc *d;
+	size_t off = nr->g->headroom;
+	uint32_t s;
+	uint8_t *slot;
+
+	if (ring_slot_alloc(nr->r, &s) != 0) {
+		nr->st.no_slot++;
+		return false;
+	}
+	slot = ring_slot(nr->r, s);
+	if (pkt_meta_encode(m, PKT_META_WORK, slot, off, &why) != 0) {
+		nr->st.bad_policy++;
+		slot_release(nr, s);
+		return true;
+	}
+	if (g == NULL)
+		memcpy(slot + off, ip, len);
+	else if (gso_segment(g, ip, seg, slot + off,
+	    nr->g->slot_bytes - off - nr->g->tailroom, &len) != 0) {
+		nr->st.too_long++;	/* a segment larger than a slot */
+		slot_release(nr, s);
+		return true;
+	}
+	ctx = &nr->slot[s];
+	ctx->op = m->op;
+	ctx->from = (uint8_t)from;
+	ctx->eth_len = (uint8_t)l3;
+	memcpy(ctx->eth, eth, l3);
+	d = &nr->work[nr->nwork++];
+	memset(d, 0, sizeof(*d));
+	d->slot = s;
+	d->off = (uint16_t)off;
+	d->len = (uint16_t)len;
+	d->op = m->op;
+	d->hint = s;
+	if (nr->nwork == NETD_RING_BATCH)
+		netd_ring_flush(nr);
+	return true;
+}
+
+/* A TCP superpacket to protect: one slot per segment, in order. */
+static void
+submit_gso(struct netd_ring *nr, const struct link_pkt *p,
+    enum decide_from from, size_t l3, const struct pkt_info *pi,
+    const struct pkt_meta *m)
+{
+	struct gso g;
+	uint32_t i;
+
+	if (gso_prepare(&g, p->data + l3, pi->len, &p->vnet) != 0) {
+		nr->st.gso_dropped++;
+		return;
+	}
+	nr->st.gso_super++;
+	for (i = 0; i < g.nsegs; i++) {
+		if (!submit_one(nr, m, from, p->data, l3, &g, p->data + l3, i,
+		    0))
+			return;
+		nr->st.gso_segs++;
+	}
 }
 
 static void
 submit(struct netd_ring *nr, struct link_pkt *p, enum decide_from from,
     size_t l3, const struct pkt_info *pi, const struct decide_result *res)
 {
-	enum pkt_meta_reject why;
-	struct netd_slot *ctx;
-	struct ring_desc *d;
 	struct pkt_meta m;
-	size_t off;
-	uint32_t s;
-	uint8_t *slot;
 
 	if (nr->r == NULL) {
 		nr->st.no_slot++;
 		return;
 	}
-	off = nr->g->headroom;
-	if (off + pi->len + nr->g->tailroom > nr->g->slot_bytes ||
-	    l3 > NETD_ETH_MAX) {
+	if (l3 > NETD_ETH_MAX || (p->vnet.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+	    nr->g->headroom + pi->len + nr->g->tailroom > nr->g->slot_bytes)) {
 		nr->st.too_long++;
 		return;
 	}
 	if (meta_for(nr, p, pi, res, &m) != 0)
 		return;
-	if (ring_slot_alloc(nr->r, &s) != 0) {
-		nr->st.no_slot++;
-		return;
-	}
-	slot = ring_slot(nr->r, s);
-	if (pkt_meta_encode(&m, PKT_META_WORK, slot, off, &why) != 0) {
-		nr->st.bad_policy++;
-		slot_release(nr, s);
-		return;
-	}
-	memcpy(slot + off, p->data + l3, pi->len);
-	ctx = &nr->slot[s];
-	ctx->op = m.op;
-	ctx->from = (uint8_t)from;
-	ctx->eth_len = (uint8_t)l3;
-	memcpy(ctx->eth, p->data, l3);
-	d = &nr->work[nr->nwork++];
-	memset(d, 0, sizeof(*d));
-	d->slot = s;
-	d->off = (uint16_t)off;
-	d->len = (uint16_t)pi->len;
-	d->op = m.op;
-	d->hint = s;
-	if (nr->nwork == NETD_RING_BATCH)
-		netd_ring_flush(nr);
+	if (p->vnet.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		submit_gso(nr, p, from, l3, pi, &m);
+	else
+		(void)submit_one(nr, &m, from, p->data, l3, NULL,
+		    p->data + l3, 0, pi->len);
 }
 
 static void
@@ -506,8 +584,33 @@ tx_add(struct netd_ring *nr, unsigned to, uint32_t s, size_t off, size_t len,
 	q->data = f;
 	q->len = (uint32_t)(eth_len + len);
 	q->cap = q->len;
+	nr->txl3[to][nr->ntx[to]] = (uint8_t)eth_len;
 	nr->txslot[to][nr->ntx[to]++] = s;
 	return true;
+}
+
+/*
+ * The batch for the host side of a vnet link, coalesced (gso.h): the
+ * decrypted segments of one flow leave as one superpacket. Returns the
+ * frames to send, in nr->gro_out (or nr->tx[side] unchanged).
+ */
+static struct link_pkt *
+tx_coalesce(struct netd_ring *nr, unsigned side, unsigned *n)
+{
+	struct gro r;
+	unsigned i;
+
+	if (side != DECIDE_FROM_HOST || !nr->br->side[side]->vnet ||
+	    nr->gro_arena == NULL || *n < 2)
+		return nr->tx[side];
+	gro_init(&r, nr->gro_out, NETD_RING_BATCH, nr->gro_arena,
+	    NETD_GRO_ARENA);
+	for (i = 0; i < *n; i++)
+		(void)gro_add(&r, &nr->tx[side][i], nr->txl3[side][i]);
+	*n = gro_finish(&r);
+	nr->st.gro_merged += r.merged;
+	nr->st.gro_bad_csum += r.bad_csum;
+	return nr->gro_out;
 }
 
 static void
@@ -517,13 +620,17 @@ tx_flush(struct netd_ring *nr)
 	int s;
 
 	for (side = 0; side < 2; side++) {
-		if (nr->ntx[side] == 0)
+		struct link_pkt *out;
+		unsigned n = nr->ntx[side];
+
+		if (n == 0)
 			continue;
-		s = link_send(nr->br->side[side], nr->tx[side], nr->ntx[side]);
+		out = tx_coalesce(nr, side, &n);
+		s = link_send(nr->br->side[side], out, n);
 		if (s < 0)
-			nr->st.tx_lost += nr->ntx[side];
-		else if ((unsigned)s < nr->ntx[side])
-			nr->st.tx_lost += nr->ntx[side] - (unsigned)s;
+			nr->st.tx_lost += n;
+		else if ((unsigned)s < n)
+			nr->st.tx_lost += n - (unsigned)s;
 		for (i = 0; i < nr->ntx[side]; i++)
 			slot_release(nr, nr->txslot[side][i]);
 		nr->ntx[side] = 0;
@@ -608,6 +715,17 @@ too_big(struct netd_ring *nr, const struct ring_desc *d,
 	return true;
 }
 
+/* A protected packet leaves: its (destination, SPI) for netd_pmtu. */
+static void
+pmtu_sent(struct netd_ring *nr, const struct ring_desc *d)
+{
+	struct pkt_info pi;
+
+	if (nr->pmtu != NULL && pkt_parse(ring_slot(nr->r, d->slot) + d->off,
+	    d->len, &pi) == PKT_OK)
+		netd_pmtu_sent(nr->pmtu, &pi, nr->now_ms);
+}
+
 static void
 done_one(struct netd_ring *nr, const struct ring_desc *d)
 {
@@ -628,8 +746,10 @@ done_one(struct netd_ring *nr, const struct ring_desc *d)
 	case NETD_ACT_WIRE:
 		kept = tx_add(nr, !ctx->from, d->slot, d->off, d->len,
 		    ctx->eth, ctx->eth_len);
-		if (kept)
+		if (kept) {
 			nr->st.wire_out++;
+			pmtu_sent(nr, d);
+		}
 		else
 			nr->st.bad_result++;
 		break;

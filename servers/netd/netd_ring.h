@@ -47,6 +47,7 @@
 #include "frag.h"
 #include "icmp.h"
 #include "link.h"
+#include "netd_pmtu.h"
 #include "pkt.h"
 #include "ring.h"
 #include "util.h"
@@ -55,6 +56,8 @@
 #define NETD_ETH_MAX		22	/* Ethernet + two VLAN tags */
 #define NETD_HOLD_CAP		256	/* frames held at most */
 #define NETD_HOLD_MS		2000	/* a held frame's life */
+/* GRO: room for four superpackets per drain. */
+#define NETD_GRO_ARENA		((size_t)4 * (65535 + NETD_ETH_MAX))
 
 /* The outer-header settings policyd publishes (KAME sysctl names). */
 struct netd_ring_vars {
@@ -112,7 +115,11 @@ struct netd_ring_stats {
 	uint64_t	result[PKT_R_COUNT];	/* per result */
 	uint64_t	no_policy;	/* PROTECT: the id is gone */
 	uint64_t	bad_policy;	/* PROTECT: > 2 requests, or refused */
-	uint64_t	gso_dropped;	/* a superpacket to protect */
+	uint64_t	gso_dropped;	/* a superpacket refused (gso.c) */
+	uint64_t	gso_super;	/* superpackets segmented */
+	uint64_t	gso_segs;	/* segments of them to protect */
+	uint64_t	gro_merged;	/* inner segments merged (gso.c) */
+	uint64_t	gro_bad_csum;	/* not merged: bad TCP checksum */
 	uint64_t	bad_result;	/* UNPROTECT ok: block or packet bad */
 	uint64_t	inner_discard;	/* decide_inner: discard / hold */
 	uint64_t	delivered;	/* inner packets to the host side */
@@ -137,12 +144,16 @@ struct netd_ring {
 	netd_ring_vars_fn	*vars;		/* NULL: KAME defaults */
 	void			*vars_arg;
 	uint16_t		 mtu;		/* the wire link's; 0: none */
+	struct netd_pmtu	*pmtu;		/* borrowed; NULL: link MTU only */
 	uint64_t		 now_ms;	/* set by the shell */
 	struct ring_desc	 work[NETD_RING_BATCH];
 	unsigned		 nwork;
 	struct ring_desc	 done[NETD_RING_BATCH];
 	struct link_pkt		 tx[2][NETD_RING_BATCH];
 	uint32_t		 txslot[2][NETD_RING_BATCH];
+	uint8_t			 txl3[2][NETD_RING_BATCH];
+	struct link_pkt		 gro_out[NETD_RING_BATCH];
+	uint8_t			*gro_arena;	/* NETD_GRO_ARENA bytes */
 	unsigned		 ntx[2];
 	struct decide_holdq	 hold;
 	struct frag_table	*frag;

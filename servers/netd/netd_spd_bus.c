@@ -465,21 +465,40 @@ on_server_state(struct bus_client *c, const struct bus_msg *m, void *arg)
 
 /* ---- the tick: reconnects and retries ---- */
 
+/* A new connection: events may have been missed; resync. */
+static bool
+check_connect(struct netd_spd *ns)
+{
+	const struct bus_client_stats *st = bus_client_stats(ns->bus);
+
+	if (ns->dead || st->connects == ns->connects_seen ||
+	    !bus_client_connected(ns->bus))
+		return false;
+	ns->connects_seen = st->connects;
+	resync(ns);
+	return true;
+}
+
+/*
+ * server_connect_fn: the snapshot is asked for as soon as the connection
+ * is up, not at the next tick (up to TICK_MS later): a restarted netd
+ * holds every packet until policyd's snapshot is in.
+ */
+static void
+on_connect(void *arg)
+{
+	(void)check_connect(arg);
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
 	struct netd_spd *ns = t->data;
-	const struct bus_client_stats *st = bus_client_stats(ns->bus);
 	uint64_t now = now_ms(ns);
 	int k;
 
-	if (st->connects != ns->connects_seen &&
-	    bus_client_connected(ns->bus)) {
-		/* A new connection: events may have been missed. */
-		ns->connects_seen = st->connects;
-		resync(ns);
+	if (check_connect(ns))
 		return;
-	}
 	for (k = 0; k < NJOBS; k++)
 		if (ns->job[k].retry_at != 0 && now >= ns->job[k].retry_at)
 			job_start(ns, k);
@@ -597,7 +616,8 @@ netd_spd_start(struct netd_spd *ns, struct server *srv)
 	if ((error = bus_subscribe(ns->bus, "spd")) != 0 ||
 	    (error = bus_subscribe(ns->bus, "sysctl")) != 0 ||
 	    (error = bus_subscribe(ns->bus, "sockpol")) != 0 ||
-	    (error = bus_subscribe(ns->bus, "server")) != 0)
+	    (error = bus_subscribe(ns->bus, "server")) != 0 ||
+	    (error = server_on_connect(srv, on_connect, ns)) != 0)
 		return error;
 	if (uv_timer_init(server_loop(srv), &ns->tick) != 0)
 		return -EIO;
@@ -605,7 +625,7 @@ netd_spd_start(struct netd_spd *ns, struct server *srv)
 	ns->tick.data = ns;
 	if (uv_timer_start(&ns->tick, on_tick, TICK_MS, TICK_MS) != 0)
 		return -EIO;
-	/* The first connection is seen by the tick (connects changes). */
+	/* The first connection: on_connect (the tick as a fallback). */
 	return 0;
 }
 

@@ -4,8 +4,8 @@
 # after sup_lib.sh. POSIX sh.
 #
 #   stack_start NAME NS TAP WIRE [GATEWAY_ADDRESS]
-#        netd.conf ($T/netd-NAME.conf: TAP host side, WIRE wire side, no
-#        vnet headers; with GATEWAY_ADDRESS mode = gateway and that
+#        netd.conf ($T/netd-NAME.conf: TAP host side, WIRE wire side,
+#        vnet headers unless VNET=no; with GATEWAY_ADDRESS mode = gateway and that
 #        address), parapetd.conf ($T/NAME.conf), parapetd in NS with run
 #        directory $T/NAME and log $T/NAME.log; waits until all is ready
 #   stack_setkey NAME          our setkey -f on stdin against stack NAME
@@ -27,13 +27,13 @@ def_policy = 1
 type = tap
 role = host
 ifname = $3
-vnet = no
+vnet = ${VNET:-yes}
 
 [link wire]
 type = packet
 role = wire
 ifname = $4
-vnet = no
+vnet = ${VNET:-yes}
 CONF
 	cat > "$T/$1.conf" <<CONF
 [supervisor]

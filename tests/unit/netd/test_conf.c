@@ -135,8 +135,10 @@ static const struct row rows[] = {
 	    "x:1: link h: a tap link is the host side" },
 	{ "[link h]\ntype = packet\nrole = host\nifname = t\n",
 	    "x:1: link h: a packet link is the wire side" },
-	{ "[link u]\ntype = udp\nrole = wire\n",
-	    "x:1: link u: overlay links need ipsecd, not wired yet" },
+	{ "[link h]\ntype = tap\nrole = host\nifname = t\n"
+	    "[link u]\ntype = udp\nrole = wire\n",
+	    "x:5: link u: a udp wire link does not go with a tap host link "
+	    "(tap + packet, or tun + udp or raw)" },
 	{ "[netd]\n",
 	    "x:0: expected one link with role host and one with role wire" },
 };
@@ -170,7 +172,7 @@ test_all_errors(void **state)
 	(void)state;
 	assert_int_equal(netd_conf_parse("f", text, strlen(text), &c),
 	    -EINVAL);
-	assert_int_equal(c.nerrors, 5);
+	assert_int_equal(c.nerrors, 4);	/* two host links: one error */
 	assert_string_equal(c.errors[1], "f:3: batches: expected 1..64");
 	assert_string_equal(c.errors[2], "f:4: expected key = value");
 	/* A line too long, and a NUL byte. */
