@@ -1,0 +1,11 @@
+# Attacks on the wire (replay, tampering, clear traffic) with scapy against
+# the whole stack (netd_wire.sh). Root. Included by
+# tests/e2e/CMakeLists.txt.
+if(TARGET parapetd AND TARGET parapetctl AND TARGET netd AND TARGET ipsecd
+    AND TARGET keyd AND TARGET policyd AND TARGET setkey)
+	add_test(NAME e2e_netd_wire COMMAND sh
+	    ${CMAKE_CURRENT_SOURCE_DIR}/netd_wire.sh)
+	set_tests_properties(e2e_netd_wire PROPERTIES LABELS "e2e;root"
+	    TIMEOUT 180
+	    ENVIRONMENT "PARAPET_BINDIR=${CMAKE_BINARY_DIR}/bin;PARAPET_SRCDIR=${CMAKE_SOURCE_DIR}")
+endif()
