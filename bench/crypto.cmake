@@ -1,4 +1,4 @@
-# The crypto backends side by side (bench_crypto.c; docs/notes-openssl.md):
+# The crypto backends side by side (bench_crypto.c; DESIGN §10.23):
 # ESP/AH per algorithm and backend against the same backend's raw
 # primitive, at 64/512/1400/8000 bytes. Not run by ctest; Release build.
 add_executable(bench_crypto ${CMAKE_CURRENT_LIST_DIR}/bench_crypto.c)

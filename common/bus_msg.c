@@ -249,7 +249,7 @@ struct sa_alg_rule {
 static const struct sa_alg_rule sa_auth_algs[] = {
 	{ 5, 32, false },	/* SADB_X_AALG_SHA2_256HMAC */
 	{ 7, 64, false },	/* SADB_X_AALG_SHA2_512HMAC */
-	/* With OpenSSL in ipsecd (docs/notes-openssl.md): */
+	/* With OpenSSL in ipsecd (DESIGN §10.23): */
 	{ 3, 20, false },	/* SADB_AALG_SHA1HMAC */
 	{ 6, 48, false },	/* SADB_X_AALG_SHA2_384HMAC */
 	{ 9, 16, false },	/* SADB_X_AALG_AES_XCBC_MAC */
@@ -827,7 +827,7 @@ sysctl_change_event_valid(const ProtobufCMessage *msg)
 	return sysctl_name_ok(m->name, false) ? 0 : -EINVAL;
 }
 
-/* policyd.proto: per-socket policy (docs/notes-sockpol.md). */
+/* policyd.proto: per-socket policy (DESIGN §10.21). */
 
 #define SOCKPOL_SNAP_MAX	1024	/* policies in one snapshot */
 

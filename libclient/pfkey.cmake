@@ -1,4 +1,4 @@
-# The PF_KEY v2 API (issue 3 item 9; docs/notes-pfkey-api.md): a
+# The PF_KEY v2 API (issue 3 item 9; DESIGN §10.17): a
 # connection to keyd's socket, send helpers in the spirit of KAME
 # libipsec, a validating receive and an extension iterator. The wire code
 # is keyd_core's (pfkey_build.h, pfkey_msg.h); this library adds the

@@ -8,7 +8,7 @@
  * same wire code keyd uses) and sends it; it returns the seq it used.
  * pfkey_recv() reads one datagram and validates it with keyd_core's
  * pfkey_msg_parse_reply(). What keyd sends is untrusted: nothing is used
- * before that validation. See docs/notes-pfkey-api.md.
+ * before that validation. See DESIGN §10.17.
  *
  * Errors are negative errnos. Blocking is the socket's: set O_NONBLOCK or
  * SO_RCVTIMEO on pfkey_fd() and pfkey_recv() returns -EAGAIN.

@@ -1,5 +1,5 @@
 # libparapet_pfkey.so: the LD_PRELOAD library that makes unmodified
-# PF_KEY programs talk to keyd (docs/notes-preload.md). A shared library
+# PF_KEY programs talk to keyd (DESIGN §10.15). A shared library
 # in build/lib, position independent, linked with libc (and libdl) only.
 add_library(parapet_pfkey SHARED preload/pfkey_preload.c)
 set_target_properties(parapet_pfkey PROPERTIES

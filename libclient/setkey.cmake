@@ -2,7 +2,7 @@
 # configuration parser, setkey_parse.c with setkey_lex.c and
 # setkey_names.c, and the dump formats, setkey_dump.c) for the tool, its
 # tests and its fuzzer; setkey is the tool itself, talking PF_KEY v2 to
-# keyd's socket. See docs/notes-setkey.md.
+# keyd's socket. See DESIGN §10.14.
 if(TARGET keyd_core)
 	add_library(parapet_setkey STATIC setkey/setkey_parse.c
 	    setkey/setkey_lex.c setkey/setkey_names.c setkey/setkey_dump.c)

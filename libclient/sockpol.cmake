@@ -1,4 +1,4 @@
-# Per-socket policy for programs (libclient/sockpol.c, docs/notes-sockpol.md):
+# Per-socket policy for programs (libclient/sockpol.c, DESIGN §10.21):
 # setsockopt(IP_IPSEC_POLICY / IPV6_IPSEC_POLICY) carried to policyd's
 # RUNDIR/sockpol.sock. libc only: a static library for programs and
 # tests, and part of the preload library (libparapet_pfkey.so), whose

@@ -222,7 +222,7 @@ print_counters(struct ctl *c, const struct bus_msg *m)
 /*
  * ipsecd's crypto counters (crypto.<alg>.<backend>.<why> = MB/s or 1,
  * crypto.<alg>.<other>.slower = MB/s) as a table: which backend serves
- * each algorithm and why (docs/notes-openssl.md).
+ * each algorithm and why (DESIGN §10.23).
  */
 /* The index of crypto.<alg>.<other>.slower, or n_counters. */
 static size_t

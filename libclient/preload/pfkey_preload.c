@@ -24,7 +24,7 @@
  * closefrom, close_range, dup, dup2, dup3 and fcntl (F_DUPFD) to follow
  * the descriptors. Everything else passes through untouched.
  *
- * Per-socket policy (libclient/sockpol.c, docs/notes-sockpol.md):
+ * Per-socket policy (libclient/sockpol.c, DESIGN §10.21):
  * setsockopt and getsockopt of IP_IPSEC_POLICY / IPV6_IPSEC_POLICY on
  * IPv4/IPv6 sockets go to policyd's registry instead of the kernel;
  * bind and connect update a registered socket's addresses; accept and

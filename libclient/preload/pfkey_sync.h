@@ -2,7 +2,7 @@
  * pfkey_sync.h - the "sync" side protocol between keyd and the PF_KEY
  * preload library (libparapet_pfkey.so), which gives a connection to
  * keyd the timing of a kernel PF_KEY socket: the replies to a message are
- * queued on the socket before send() returns (docs/notes-preload.md).
+ * queued on the socket before send() returns (DESIGN §10.15).
  *
  * A preloaded socket is two SOCK_SEQPACKET connections to pfkey.sock:
  *

@@ -5,7 +5,7 @@
  * pfkey_spdump()), key_debug.c (kdebug_sadb()) and setkey.c (shortdump())
  * closely, tabs, trailing blanks and the 32-octet key line breaks
  * included, so that scripts written against setkey's output keep working.
- * Departures (docs/notes-setkey.md): AEAD and other algorithms without a
+ * Departures (DESIGN §10.14): AEAD and other algorithms without a
  * name in ipsec-tools print by name; the IPComp "C:" line ends with a
  * newline; upper-layer protocols print with fixed names (255 is "any")
  * rather than through getprotobynumber(); IPv6 scopes print as numbers.

@@ -13,7 +13,7 @@
  * send to a PF_KEY socket, built with keyd_core's builder
  * (servers/keyd/pfkey_build.h). The grammar is ipsec-tools 0.8's
  * parse.y/token.l as the Linux build accepts it; the departures are listed
- * in docs/notes-setkey.md. The text is untrusted: any byte sequence gives
+ * in DESIGN §10.14. The text is untrusted: any byte sequence gives
  * either a script or one error with its file, line, column and what was
  * expected there. The first error ends parsing, and a script is returned
  * only when the whole text parsed, so that a file with an error applies

@@ -1,4 +1,4 @@
-# Crypto backends of ipsecd's transforms (docs/notes-openssl.md):
+# Crypto backends of ipsecd's transforms (DESIGN §10.23):
 # libsodium always; OpenSSL libcrypto 3 (Debian libssl-dev) when
 # PARAPET_CRYPTO_OPENSSL is on, which it is by default when libcrypto is
 # found. Off gives the small, libsodium-only profile (AES-256-GCM where

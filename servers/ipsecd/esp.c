@@ -527,7 +527,7 @@ esp_decap(const struct xform_sa *sa, struct xform_pkt *pkt,
 	/*
 	 * Both ports as the SA says (0: any), as NetBSD's key_allocsa does
 	 * for NAT-T SAs. A NAT that rebinds (a new source port) is noticed
-	 * by the key manager, which updates the SA (docs/notes-natt.md).
+	 * by the key manager, which updates the SA (DESIGN §10.27).
 	 */
 	if (in->natt && ((sa->natt_dport != 0 &&
 	    in->udp_dport != sa->natt_dport) || (sa->natt_sport != 0 &&

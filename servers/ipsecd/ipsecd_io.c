@@ -134,7 +134,7 @@ xsa_fill(const struct sa_entry *e, const struct pkt_meta *m,
 	xaddr_from_sa(&xs->natt_oa_src, &e->se.natt_oa_src);
 	xaddr_from_sa(&xs->natt_oa_dst, &e->se.natt_oa_dst);
 	/* NAT-T transport without NAT-OA: the checksum is recomputed
-	 * (RFC 3948 §3.1.2; docs/notes-natt.md). */
+	 * (RFC 3948 §3.1.2; DESIGN §10.27). */
 	if ((e->se.flags & SA_F_NATT) != 0 && xs->mode ==
 	    XFORM_MODE_TRANSPORT && e->se.natt_oa_src.family == 0 &&
 	    e->se.natt_oa_dst.family == 0)

@@ -12,7 +12,7 @@
  * 64-bit atomic store with release order, so neither the compiler nor the
  * CPU moves an earlier store after it. A kill -9 stops a process between
  * two instructions; what it had stored stays stored. The order of the
- * stores is therefore all the crash safety needs (notes-state.md).
+ * stores is therefore all the crash safety needs (DESIGN §10.11).
  */
 #include <errno.h>
 #include <stdint.h>

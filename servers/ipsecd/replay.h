@@ -23,7 +23,7 @@
  * two of them errs only towards safety: a window may then reject a few
  * numbers it has never seen, it never accepts one it has accepted, and an
  * outbound number is recorded as used before the caller sees it. The
- * argument is in docs (notes-state.md, "Crash safety").
+ * argument is in docs (DESIGN §10.11, "Crash safety").
  *
  * Pure: no I/O, no clock, no globals; the caller owns the memory.
  */

@@ -16,7 +16,7 @@
  * The record is the layout below, in shared memory: fixed size for a
  * given window, no pointers, a magic and a version, every offset checked
  * at compile time. The store order of every update errs towards safety
- * after a kill -9 (replay.h; notes-state.md). Records are ours, but the
+ * after a kill -9 (replay.h; DESIGN §10.11). Records are ours, but the
  * memory outlived a process that may have been broken: each one is
  * validated at scan, and one that fails is dropped and counted.
  *

@@ -1,4 +1,4 @@
-# ipsecd's shell (docs/notes-ipsecd.md): the daemon that makes the pure
+# ipsecd's shell (DESIGN §10.18): the daemon that makes the pure
 # cores a server. Included by servers/ipsecd/CMakeLists.txt in the sorted
 # order of the file names, before state.cmake and xform.cmake: the cores'
 # libraries are linked by name (resolved at generate time).

@@ -1,4 +1,4 @@
-# ipsecd_state: the pure per-SA state core (docs/notes-state.md): the
+# ipsecd_state: the pure per-SA state core (DESIGN §10.11): the
 # anti-replay window and sequence counters (replay.c), the SA table
 # (sa_table.c) and the persistent per-SA packet state in a pstore
 # (sa_state.c). No I/O, no clock, no random source. Included by

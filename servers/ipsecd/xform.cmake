@@ -1,5 +1,5 @@
-# ipsecd_xform: the pure transform core (docs/notes-esp.md,
-# docs/notes-openssl.md): the table of transforms (xform.c) with its
+# ipsecd_xform: the pure transform core (DESIGN §10.10,
+# DESIGN §10.23): the table of transforms (xform.c) with its
 # backends (crypto_sodium.c always, crypto_openssl.c with
 # PARAPET_CRYPTO_OPENSSL, see crypto.cmake), the start-up self-tests and
 # selection (crypto_select.c; the clock is the caller's), ESP (esp.c), AH

@@ -16,7 +16,7 @@
  * whose queue is over QUEUE_PAUSE is not read until it drains, so a
  * client that sends without reading cannot grow its queue without bound.
  *
- * Batching (system calls dominate, docs/notes-keydperf.md): a readable
+ * Batching (system calls dominate, DESIGN §10.24): a readable
  * connection is read with recvmmsg(), up to RBATCH datagrams per call;
  * while they are handled every message (replies, broadcasts) is queued,
  * not sent, and at the end of the batch each connection's queue goes out
@@ -1299,7 +1299,7 @@ keyd_pfkey_start(struct keyd_pfkey **out, uv_loop_t *loop, struct server *srv,
 	snprintf(kp->path, sizeof(kp->path), "%s", cfg->path);
 	keyd_core_init(&kp->core, cfg->db, rnd, NULL, cfg->have_aes);
 #ifdef PARAPET_CRYPTO_OPENSSL
-	/* ipsecd has OpenSSL libcrypto: RFC 8221 (docs/notes-openssl.md). */
+	/* ipsecd has OpenSSL libcrypto: RFC 8221 (DESIGN §10.23). */
 	kp->core.have_libcrypto = true;
 #endif
 	kp->core.acq = cfg->acq;

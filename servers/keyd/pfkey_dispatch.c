@@ -31,7 +31,7 @@
  * Poly1305 (RFC 7634 §2: 256 key + 32 salt bits) has no number in
  * <linux/pfkeyv2.h>; PARAPET_SADB_X_EALG_CHACHA20POLY1305 is ours.
  *
- * Two profiles (docs/notes-openssl.md): ipsecd with OpenSSL libcrypto
+ * Two profiles (DESIGN §10.23): ipsecd with OpenSSL libcrypto
  * (have_libcrypto, set by the keyd shell when built with
  * PARAPET_CRYPTO_OPENSSL) has RFC 8221 complete; the libsodium-only one
  * the rows marked -1 or 0. A range (AES: 128 to 256 bits) admits what

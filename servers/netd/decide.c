@@ -232,7 +232,7 @@ inbound_ipsec(struct decide_ctx *c, const struct pkt_info *pi,
 	 * the receiver ignores it. Linux drops it in the UDP_ENCAP_ESPINUDP
 	 * socket (xfrm4_udp_encap_rcv), whatever the state: so do we. IKE
 	 * (the non-ESP marker) is ordinary UDP under policy, for the key
-	 * manager on the host (docs/notes-natt.md).
+	 * manager on the host (DESIGN §10.27).
 	 */
 	if (pi->kind == PKT_K_UDP_KEEPALIVE) {
 		result(c, r, DECIDE_V_DISCARD, DECIDE_W_NATT_KEEPALIVE);
@@ -286,7 +286,7 @@ decide(struct decide_ctx *c, const struct pkt_info *pi,
 	memset(r, 0, sizeof(*r));
 	pass = direction(c, pi, from, r);
 
-	/* Link housekeeping passes, as ARP does (docs/notes-netd.md). */
+	/* Link housekeeping passes, as ARP does (DESIGN §10.16). */
 	if (pkt_is_nd(pi)) {
 		result(c, r, pass, DECIDE_W_ND);
 		return;

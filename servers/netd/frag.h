@@ -3,7 +3,7 @@
  * before ipsecd sees it. Pure: the clock is an argument; memory is
  * bounded in total bytes, datagrams and fragments per datagram.
  *
- * Rules (docs/notes-netd.md): a datagram is (family, source, destination,
+ * Rules (DESIGN §10.16): a datagram is (family, source, destination,
  * identification, and for IPv4 the protocol); it lives at most
  * timeout_ms from its first fragment (Linux ipfrag_time, 30 s); a
  * fragment that overlaps another drops the whole datagram, for IPv6 as

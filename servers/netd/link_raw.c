@@ -5,7 +5,7 @@
  * own (IP_HDRINCL) and go to their destination address; a packet of
  * another protocol is not sent (tx_bad). IPv6 raw sockets
  * deliver no header, so an IPv6 raw link is refused (-EAFNOSUPPORT) for
- * now: ESP in UDP, or AF_PACKET, covers IPv6 (docs/notes-netd.md).
+ * now: ESP in UDP, or AF_PACKET, covers IPv6 (DESIGN §10.16).
  */
 #include <arpa/inet.h>
 #include <errno.h>

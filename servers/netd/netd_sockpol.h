@@ -7,7 +7,7 @@
  * policyd's SockpolSnapshotReply and its SockpolChangeEvents on topic
  * "sockpol". Pure: no I/O, no clock, no globals.
  *
- * Wiring into netd.c (the lead's; docs/notes-sockpol.md): subscribe to
+ * Wiring into netd.c (the lead's; DESIGN §10.21): subscribe to
  * "sockpol", send SockpolSnapshotRequest to policyd and pass the reply
  * to netd_sockpol_snapshot(), each event to netd_sockpol_event() (on
  * -ESTALE, ask for a snapshot again); and where the decide_ctx is set

@@ -1,5 +1,5 @@
 # netd's replica of policyd's SPD and variables (netd_spd.h,
-# docs/notes-netdspd.md). Included by servers/netd/CMakeLists.txt.
+# DESIGN §10.20). Included by servers/netd/CMakeLists.txt.
 #
 # netd_spd_core: the pure part (netd_spd.c) for the daemon, the unit
 # test and the fuzzer; netd_spd: the bus shell (netd_spd_bus.c), linked

@@ -1,6 +1,6 @@
 /*
  * netd_spd.h - netd's replica of policyd's SPD and of its variables
- * (docs/notes-netdspd.md; policyd's side: DESIGN §10.13).
+ * (DESIGN §10.20; policyd's side: DESIGN §10.13).
  *
  * How netd.c uses it (the shell part, netd_spd_bus.c):
  *

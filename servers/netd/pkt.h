@@ -10,7 +10,7 @@
  * the SPD selector: addresses, protocol, ports, and for ICMP / ICMPv6 the
  * type in the source port and the code in the destination port (KAME).
  *
- * Fragments (docs/notes-netd.md): the first fragment, when it carries the
+ * Fragments (DESIGN §10.16): the first fragment, when it carries the
  * whole upper-layer header, is described like an unfragmented datagram
  * (RFC 4301 §7); later fragments keep the protocol and have no ports
  * (0 = "any"), so only policies that do not select ports match them (the

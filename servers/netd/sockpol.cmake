@@ -1,4 +1,4 @@
-# netd's per-socket policy hook (netd_sockpol.c, docs/notes-sockpol.md):
+# netd's per-socket policy hook (netd_sockpol.c, DESIGN §10.21):
 # the replica of policyd's registry and the decide() callback. Pure.
 # Included by servers/netd/CMakeLists.txt.
 add_library(netd_sockpol STATIC netd_sockpol.c)

@@ -6,7 +6,7 @@
  * supervisor keeps for it (policyd_store.c) and the bus (policyd_bus.c: keyd's
  * relayed X_SPD* messages, X_SPDDUMP pages, snapshots and deltas for
  * netd and ipsecd, sysctl get/set) and the per-socket policy endpoint
- * RUNDIR/sockpol.sock (sockpol_srv.c, docs/notes-sockpol.md).
+ * RUNDIR/sockpol.sock (sockpol_srv.c, DESIGN §10.21).
  *
  * Usage: policyd [-d] [-n BUSNAME] [-s BUS_SOCKET] [-u USER]
  *

@@ -1,4 +1,4 @@
-# Per-socket policy in policyd (docs/notes-sockpol.md). Included by
+# Per-socket policy in policyd (DESIGN §10.21). Included by
 # servers/policyd/CMakeLists.txt.
 #
 # policyd_sockpol: the pure core (registry, request parser, privilege

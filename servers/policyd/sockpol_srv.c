@@ -3,7 +3,7 @@
  * the sockpol.h core: a SOCK_SEQPACKET listener on RUNDIR/sockpol.sock
  * (RUNDIR: the directory of the bus socket; PARAPET_SOCKPOL_SOCKET
  * overrides the whole path), one uv_poll per client connection, one
- * request datagram in, one reply out (docs/notes-sockpol.md).
+ * request datagram in, one reply out (DESIGN §10.21).
  *
  * The peer's credentials come from SO_PEERCRED at accept: the uid
  * decides the privilege rule (bypass: root only) and what DUMP shows.

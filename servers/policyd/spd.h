@@ -162,7 +162,7 @@ int	spd_update(struct spd *, const struct spd_entry *, uint64_t now_ms,
 	    uint32_t *idp) MUST_CHECK;
 
 /*
- * Persistence (policyd's store, docs/notes-policyd.md): the id and reqid
+ * Persistence (policyd's store, DESIGN §10.13): the id and reqid
  * generators, and an install under a given id, for a policy read back
  * after a restart. spd_restore: id != 0 with id & 7 == dir - 1
  * (-EINVAL), neither the id nor the selector in use (-EEXIST); reqids

@@ -5,7 +5,7 @@
  * "spd" deltas, with gap detection (netd and ipsecd will use it; the
  * tests do now). Pure: no I/O.
  *
- * Protocol (docs/notes-policyd.md): subscribe to "spd", then page
+ * Protocol (DESIGN §10.13): subscribe to "spd", then page
  * SpdSnapshotRequest from cursor 0 until done, keeping events that arrive
  * meanwhile; load the snapshot (epoch, gen), then apply the kept events
  * and every later one with spd_mirror_apply(). An event whose gen is not

@@ -11,7 +11,7 @@
  * rejection is answered with its errno.
  *
  * Replies and broadcasts follow Linux net/key/af_key.c
- * (docs/notes-policyd.md):
+ * (DESIGN §10.13):
  *   X_SPDADD, X_SPDSETIDX   the policy as stored, type X_SPDADD, to ALL
  *   X_SPDUPDATE             the policy, type X_SPDUPDATE, to ALL
  *   X_SPDDELETE             the deleted policy, type X_SPDDELETE, to ALL

@@ -2,7 +2,7 @@
  * sysctl.c - the table of policyd's system-wide IPsec variables
  * (sysctl.h): KAME's names, meanings and defaults, with the ranges KAME's
  * sysctl handler accepts (def_policy discard/none, deflev use/require)
- * and those the variables' meanings allow (docs/notes-policyd.md).
+ * and those the variables' meanings allow (DESIGN §10.13).
  *
  * Sources: KAME netinet6/ipsec.c (ip4_ah_cleartos = 1, ip4_ah_offsetmask
  * = 0, ip4_ipsec_dfbit = 0, ip4_*_deflev = IPSEC_LEVEL_USE, ip4_ipsec_ecn

@@ -70,7 +70,7 @@ counter() { stack_counter "$@"; }
 stack_start a "$NA" tapA vethA
 stack_start b "$NB" tapB vethB
 # The reference for the figures: the same path with no policy yet
-# (both netds bridge in clear, no vnet headers).
+# (both netds bridge in clear, with the same vnet setting: stack.sh VNET).
 wait_until "clear echo A -> B" 15 icmp_echo "$NA" $B4 1
 REF_ECHO=$(icmp_echo "$NA" $B4 10) || fail "clear echo: $REF_ECHO"
 tcp_transfer "$NA" "$NB" $B4 2 ||

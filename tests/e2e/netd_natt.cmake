@@ -1,6 +1,6 @@
 # ESP in UDP (RFC 3948) through a NAT namespace (nftables masquerade that
 # changes the port), both hosts with the whole stack (netd_natt.sh,
-# docs/notes-natt.md). Root. Included by tests/e2e/CMakeLists.txt.
+# DESIGN §10.27). Root. Included by tests/e2e/CMakeLists.txt.
 if(TARGET parapetd AND TARGET parapetctl AND TARGET netd AND TARGET ipsecd
     AND TARGET keyd AND TARGET policyd AND TARGET setkey)
 	add_test(NAME e2e_netd_natt COMMAND sh

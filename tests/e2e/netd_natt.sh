@@ -40,7 +40,7 @@
 #     H1 10.1.0.2 behind A, H2 10.2.0.2 behind B: echo both ways, TCP
 #     and UDP between H1 and H2, the wires carry only ESP in UDP and
 #     nothing of 10.1/10.2 in clear, scapy decrypts both directions.
-# docs/notes-natt.md has the decisions.
+# DESIGN §10.27 has the decisions.
 . "$(dirname "$0")/sup_lib.sh"
 . "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/stack.sh"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # netd_spd.sh - netd's replica of policyd's SPD and variables, end to end
-# (servers/netd/netd_spd.h, docs/notes-netdspd.md).
+# (servers/netd/netd_spd.h, DESIGN §10.20).
 #
 #   setkey ---- $T/sup/pfkey.sock ---- keyd ==bus== policyd (store)
 #   parapetctl sysctl ------------------------------/   |

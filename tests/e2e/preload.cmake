@@ -1,7 +1,7 @@
 # The PF_KEY preload library (libclient/preload.cmake) end to end: a C
 # program written for a kernel PF_KEY socket, and python3's socket.AF_KEY,
 # each run with LD_PRELOAD=libparapet_pfkey.so against a keyd the test
-# starts itself (without the preload). See docs/notes-preload.md.
+# starts itself (without the preload). See DESIGN §10.15.
 if(TARGET keyd AND TARGET parapet_pfkey AND EXISTS /usr/include/linux/pfkeyv2.h)
 	set(_pk_env
 	    "PARAPET_BINDIR=${CMAKE_BINARY_DIR}/bin"

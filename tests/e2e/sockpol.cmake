@@ -1,4 +1,4 @@
-# Per-socket policy end to end (docs/notes-sockpol.md): sockpol_client,
+# Per-socket policy end to end (DESIGN §10.21): sockpol_client,
 # an ordinary program using setsockopt(IP_IPSEC_POLICY), run under the
 # preload library against policyd under a real parapetd.
 if(TARGET policyd AND TARGET keyd AND TARGET parapetd AND

@@ -1,7 +1,7 @@
 """ipsec_interop.py - what the scapy interop scripts share: the guarded
 scapy import, running ipsec_tool (tests/interop/ipsec_tool.c) on one
 packet, random inner packets, and scapy's deviations from the RFCs that
-the scripts undo (docs/notes-esp.md lists them):
+the scripts undo (DESIGN §10.10 lists them):
 
  - ESP with a separate integrity algorithm and ESN: scapy leaves the high
    sequence bits out of the ICV (RFC 4303 2.2.1 puts them in);

@@ -1,4 +1,4 @@
-# The crypto backends (docs/notes-openssl.md): the start-up self-tests and
+# The crypto backends (DESIGN §10.23): the start-up self-tests and
 # selection (test_crypto_select, unit), and libsodium against OpenSSL on
 # random packets (test_crypto_cross, kat; exit 77 = skipped in the
 # libsodium-only build).

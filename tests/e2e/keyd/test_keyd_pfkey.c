@@ -399,7 +399,7 @@ test_register(void **state)
 		if (a.id == T(EALG_NULL))
 			null = true;
 #ifdef PARAPET_CRYPTO_OPENSSL
-		/* RFC 8221 with OpenSSL (docs/notes-openssl.md). */
+		/* RFC 8221 with OpenSSL (DESIGN §10.23). */
 		if (a.id == T(X_EALG_AES_GCM_ICV16) ||
 		    a.id == T(X_EALG_AESCTR))
 			assert_true(a.minbits == 160 && a.maxbits == 288);

@@ -32,7 +32,7 @@ static const struct row {
 	    PARAPET_SADB_X_AALG_SHA2_256HMAC, 32, 0, 16 },
 	{ XFORM_HMAC_SHA512_256, "hmac-sha512", XFORM_KIND_INTEG,
 	    PARAPET_SADB_X_AALG_SHA2_512HMAC, 64, 0, 32 },
-	/* OpenSSL only (docs/notes-openssl.md). */
+	/* OpenSSL only (DESIGN §10.23). */
 	{ XFORM_AES128GCM16, "aes128gcm16", XFORM_KIND_AEAD,
 	    PARAPET_SADB_X_EALG_AES_GCM_ICV16, 20, 8, 16 },
 	{ XFORM_AES192GCM16, "aes192gcm16", XFORM_KIND_AEAD,

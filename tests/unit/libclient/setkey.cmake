@@ -1,5 +1,5 @@
 # setkey(8): the configuration parser (text -> PF_KEY bytes, every error)
-# and the dump formats (PF_KEY -> setkey's text). See docs/notes-setkey.md.
+# and the dump formats (PF_KEY -> setkey's text). See DESIGN §10.14.
 if(TARGET parapet_setkey)
 	parapet_test(NAME test_setkey_parse
 	    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_setkey_parse.c

@@ -1,5 +1,5 @@
 # Software TCP segmentation and coalescing (servers/netd/gso.c,
-# docs/notes-perf.md).
+# DESIGN §10.28).
 parapet_test(NAME test_gso
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_gso.c
     LIBS netd_gso LABELS unit)

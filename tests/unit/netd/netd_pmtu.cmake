@@ -1,4 +1,4 @@
-# The path MTU table (servers/netd/netd_pmtu.c, docs/notes-pmtu.md).
+# The path MTU table (servers/netd/netd_pmtu.c, DESIGN §10.29).
 # Included by tests/unit/netd/CMakeLists.txt.
 parapet_test(NAME test_netd_pmtu
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_netd_pmtu.c

@@ -1,4 +1,4 @@
-# The overlay link mode (docs/notes-overlay.md). Included by
+# The overlay link mode (DESIGN §10.26). Included by
 # tests/unit/netd/CMakeLists.txt.
 
 # The IP + UDP header adaptation of a udp link with ipframe (pure).

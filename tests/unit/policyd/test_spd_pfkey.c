@@ -542,7 +542,7 @@ test_sysctl(void **state)
 		assert_int_equal(sysctl_get(&v, id), sv->max);
 		assert_int_equal(sysctl_set(&v, id, INT64_MAX, NULL), -EINVAL);
 	}
-	/* KAME's names, ranges and defaults (docs/notes-policyd.md). */
+	/* KAME's names, ranges and defaults (DESIGN §10.13). */
 	{
 		static const struct { const char *n; int min, max, def; } k[] = {
 			{ "net.inet.ipsec.def_policy", 0, 1, 1 },
