@@ -5,7 +5,8 @@
  *   1. arguments; log_init(name)
  *   2. handoff: one datagram on descriptor 3 (servers/supervisor/
  *      handoff.h) with the regions' descriptors; checked, then attached
- *      with ring_region_attach() for this server's side
+ *      with ring_region_attach() for this server's side; the link
+ *      descriptors (netd's) kept for server_link_fd()
  *   3. test hooks (crash at start, fill the pool)
  *   4. privilege drop (-u), then the parent-death signal (it does not
  *      survive a credential change, so it comes after)
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
@@ -72,6 +74,7 @@ struct server {
 	struct srv_region	 regions[HANDOFF_REGIONS_MAX];
 	size_t			 nregions;
 	struct pstore		*store;		/* NULL: none */
+	int			 link_fd[HANDOFF_LINKS_MAX];	/* ho.links */
 
 	uint64_t		 start_ms;
 	struct srv_counter	 ctr[SERVER_COUNTERS_MAX];
@@ -126,6 +129,23 @@ struct pstore *
 server_store(const struct server *s)
 {
 	return s->store;
+}
+
+int
+server_link_fd(const struct server *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->ho.nlinks; i++)
+		if (s->link_fd[i] >= 0 && strcmp(s->ho.links[i], name) == 0)
+			return fcntl(s->link_fd[i], F_DUPFD_CLOEXEC, 0);
+	return -1;
+}
+
+size_t
+server_nlinks(const struct server *s)
+{
+	return s->ho.nlinks;
 }
 
 struct ring_region *
@@ -214,7 +234,8 @@ close_fds(const int *fds, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		close(fds[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 /*
@@ -322,6 +343,23 @@ store_log(const struct server *s)
 		    (unsigned long long)st.dropped_bad);
 }
 
+/*
+ * The link descriptors (after the regions', before the store's) are kept
+ * as they are; fds[] loses them, so the close below spares them.
+ */
+static void
+take_links(struct server *s, int *fds, size_t nfds)
+{
+	size_t i, first = s->ho.nregions * HANDOFF_FDS_PER_REGION;
+
+	for (i = 0; i < s->ho.nlinks && first + i < nfds; i++) {
+		s->link_fd[i] = fds[first + i];
+		fds[first + i] = -1;
+		log_debug("link %s handed over (descriptor %d)",
+		    s->ho.links[i], s->link_fd[i]);
+	}
+}
+
 static void
 handoff(struct server *s)
 {
@@ -346,6 +384,7 @@ handoff(struct server *s)
 		fatalx("handoff: refused: %s", strerror(-error));
 	s->have_handoff = true;
 	s->restarts = s->ho.restarts;
+	take_links(s, fds, nfds);
 	error = attach_regions(s, fds);
 	if (error == 0 && s->ho.store) {
 		/* The store's descriptor comes last. */
@@ -672,6 +711,8 @@ server_main(int argc, char **argv, const struct server_def *def)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return 1;
+	for (i = 0; i < nitems(s->link_fd); i++)
+		s->link_fd[i] = -1;
 	s->def = def;
 	parse_args(s, argc, argv);
 	snprintf(logname, sizeof(logname), "%s", s->name);
@@ -708,6 +749,9 @@ server_main(int argc, char **argv, const struct server_def *def)
 	for (i = 0; i < s->nregions; i++)
 		ring_region_detach(s->regions[i].r);
 	pstore_detach(s->store);
+	for (i = 0; i < s->ho.nlinks; i++)
+		if (s->link_fd[i] >= 0)
+			close(s->link_fd[i]);
 	free(s);
 	return 0;
 }

@@ -20,8 +20,8 @@
  *   -u  drop privileges to USER before the first bus message
  *   -d  debug logging
  * Descriptor 3, when it is a socket, carries the supervisor's handoff
- * (servers/supervisor/handoff.h); without it a server runs on its own,
- * with no regions.
+ * (servers/supervisor/handoff.h): regions, link descriptors, the store;
+ * without it a server runs on its own, with none of them.
  *
  * Test hooks (environment; for tests only, documented in
  * docs/DESIGN.md §10.2):
@@ -93,6 +93,17 @@ struct ring_region *server_region(const struct server *, size_t i,
  * exit.
  */
 struct pstore *server_store(const struct server *);
+
+/*
+ * A link descriptor the supervisor opened for this server (netd's
+ * [link NAME], DESIGN §10.2): a duplicate (close-on-exec) that the
+ * caller owns, or -1 when none was handed over by that name (a server
+ * run alone, a link the supervisor could not open). The shell keeps the
+ * original until exit; the supervisor keeps its own for its life, so a
+ * TAP stays attached while a server restarts.
+ */
+int	server_link_fd(const struct server *, const char *name);
+size_t	server_nlinks(const struct server *);
 
 /*
  * fn(arg) each time the connection to the broker is up (subscriptions in

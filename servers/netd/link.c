@@ -59,6 +59,9 @@ link_open(struct link *l, const struct link_cfg *c)
 	l->ops = kind_ops[c->kind];
 	l->cfg = *c;
 	if ((error = l->ops->open(l, c)) != 0) {
+		/* A handed descriptor is ours even when the open failed. */
+		if (c->has_fd && l->fd != c->fd && c->fd >= 0)
+			close(c->fd);
 		if (l->fd >= 0)
 			close(l->fd);
 		l->fd = -1;

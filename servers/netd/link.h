@@ -109,6 +109,15 @@ struct link_cfg {
 	uint8_t		 proto;		/* raw: IPPROTO_ESP or IPPROTO_AH */
 	bool		 gso;		/* udp: try UDP_SEGMENT and UDP_GRO */
 	bool		 ipframe;	/* udp: packets are IP + UDP (overlay) */
+	/*
+	 * A descriptor opened by someone else (the supervisor, link_fd_open
+	 * below) to use instead of opening one: has_fd set, fd it. The link
+	 * takes it (link_close() closes it) and does the rest of its setup,
+	 * which needs no privilege, and learns from it what was chosen
+	 * (TUNGETIFF: the TAP's name and vnet flag).
+	 */
+	bool		 has_fd;
+	int		 fd;
 	struct link_memq *memq_rx, *memq_tx;	/* mem */
 };
 
@@ -152,6 +161,22 @@ extern const struct link_ops link_tap_ops, link_tun_ops, link_packet_ops,
 const char *link_kind_name(enum link_kind);
 /* "tap" -> LINK_TAP; -EINVAL for an unknown name. */
 int	link_kind_parse(const char *, enum link_kind *) MUST_CHECK;
+
+/*
+ * The part of opening a link that needs privilege (link_fd.c), shared by
+ * the drivers and the supervisor, which opens netd's links once and hands
+ * them over (DESIGN §10.2, STYLE §9), so a TAP keeps its attached file
+ * (carrier, queue) across a restart of netd:
+ *   tap, tun  /dev/net/tun, TUNSETIFF (IFF_VNET_HDR with cfg->vnet; a
+ *             kernel that refuses it: without)
+ *   packet    an AF_PACKET SOCK_RAW socket, protocol 0 (the driver binds)
+ *   raw       a raw IPv4 socket of cfg->proto
+ *   udp       a UDP socket of cfg->family (the driver binds; port 4500
+ *             needs no privilege, but a kept socket keeps its queue)
+ * Non-blocking, close-on-exec. 0 with *fd, or -errno (-EINVAL: mem, or a
+ * bad cfg; -EAFNOSUPPORT: raw inet6).
+ */
+int	link_fd_open(const struct link_cfg *, int *fd) MUST_CHECK;
 
 /* Open a link of cfg->kind; 0 or -errno (l is zeroed first). */
 int	link_open(struct link *, const struct link_cfg *) MUST_CHECK;

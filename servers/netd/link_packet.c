@@ -12,7 +12,9 @@
  * the same virtio_net_hdr a vnet TAP uses, so GSO superpackets and
  * partial checksums pass between the two untouched; without it,
  * PACKET_AUXDATA tells which frames carry a partial checksum
- * (TP_STATUS_CSUMNOTREADY) and the bridge completes them.
+ * (TP_STATUS_CSUMNOTREADY) and the bridge completes them. The socket
+ * comes from link_fd_open() (link_fd.c) or is handed over (cfg->has_fd);
+ * binding and options need no privilege and are done here each time.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,47 +41,66 @@ struct packet_priv {
 	bool	ignore_outgoing;	/* the kernel filters our sends */
 };
 
+/*
+ * Socket options, each set to what this link wants (a handed socket may
+ * carry an earlier netd's): vnet headers, else PACKET_AUXDATA (partial
+ * checksums), our sends not looped back, big buffers.
+ */
+static int
+packet_opts(struct link *l, const struct link_cfg *c)
+{
+	static struct packet_priv priv_ok = { true }, priv_no = { false };
+	int one = 1, vnet = c->vnet ? 1 : 0, aux, buf = 4 << 20;
+
+	l->vnet = setsockopt(l->fd, SOL_PACKET, PACKET_VNET_HDR, &vnet,
+	    sizeof(vnet)) == 0 && vnet == 1;
+	aux = l->vnet ? 0 : 1;
+	if (setsockopt(l->fd, SOL_PACKET, PACKET_AUXDATA, &aux,
+	    sizeof(aux)) != 0 && !l->vnet)
+		return -errno;
+	l->priv = setsockopt(l->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+	    sizeof(one)) == 0 ? &priv_ok : &priv_no;
+	(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	(void)setsockopt(l->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	return 0;
+}
+
 static int
 packet_open(struct link *l, const struct link_cfg *c)
 {
-	static struct packet_priv priv_ok = { true }, priv_no = { false };
 	struct sockaddr_ll sll;
 	struct packet_mreq mr;
 	struct ifreq ifr;
-	int fd, one = 1, buf = 4 << 20;
+	int error;
 
+	/* Handed over (the supervisor opened it), or our own. */
+	if (c->has_fd)
+		l->fd = c->fd;
+	else if ((error = link_fd_open(c, &l->fd)) != 0)
+		return error;
 	if ((l->ifindex = (int)if_nametoindex(c->ifname)) == 0)
 		return -ENODEV;
-	/* Protocol 0 until bound: nothing queued from other interfaces. */
-	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return -errno;
-	l->fd = fd;
 	l->l2 = true;
-	l->vnet = c->vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
-	    sizeof(one)) == 0;
-	if (!l->vnet && setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one,
-	    sizeof(one)) != 0)
-		return -errno;
-	l->priv = setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
-	    sizeof(one)) == 0 ? &priv_ok : &priv_no;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if ((error = packet_opts(l, c)) != 0)
+		return error;
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = l->ifindex;
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+	if (bind(l->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
 		return -errno;
 	memset(&mr, 0, sizeof(mr));
 	mr.mr_ifindex = l->ifindex;
 	mr.mr_type = PACKET_MR_ALLMULTI;
-	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+	/* A handed socket may hold an earlier netd's: one, not one each. */
+	(void)setsockopt(l->fd, SOL_PACKET, PACKET_DROP_MEMBERSHIP, &mr,
+	    sizeof(mr));
+	if (setsockopt(l->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
 	    sizeof(mr)) != 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+	if (ioctl(l->fd, SIOCGIFHWADDR, &ifr) == 0)
 		memcpy(l->mac, ifr.ifr_hwaddr.sa_data, 6);
 	return 0;
 }

@@ -20,20 +20,20 @@
 static int
 raw_open(struct link *l, const struct link_cfg *c)
 {
-	int fd, one = 1, buf = 4 << 20;
+	int one = 1, buf = 4 << 20, error;
 
 	if (c->family == AF_INET6)
 		return -EAFNOSUPPORT;
 	if (c->proto != IPPROTO_ESP && c->proto != IPPROTO_AH)
 		return -EINVAL;
-	fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    c->proto);
-	if (fd < 0)
+	/* Handed over (the supervisor opened it), or our own. */
+	if (c->has_fd)
+		l->fd = c->fd;
+	else if ((error = link_fd_open(c, &l->fd)) != 0)
+		return error;
+	if (setsockopt(l->fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) != 0)
 		return -errno;
-	l->fd = fd;
-	if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) != 0)
-		return -errno;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	return 0;
 }
 

@@ -8,11 +8,13 @@
  * (TUNSETOFFLOAD), so the host hands us TCP superpackets with partial
  * checksums; a kernel that refuses gets a plain device (fallback,
  * logged by the caller through l->vnet). The device may exist already
- * (ip tuntap add ...): we attach to it. A tun descriptor has no batched
+ * (ip tuntap add ...): we attach to it. The descriptor comes from
+ * link_fd_open() (link_fd.c), or is handed over (cfg->has_fd: the
+ * supervisor opened it); either way its flags (TUNGETIFF) say whether it
+ * has vnet headers. A tun descriptor has no batched
  * read, so a batch is reads until EAGAIN.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
@@ -26,52 +28,60 @@
 
 #define VNET_BYTES	sizeof(struct virtio_net_hdr)
 
+/*
+ * The descriptor: the one handed over (c->has_fd) or our own
+ * (link_fd_open); its flags (TUNGETIFF) say what it is attached to and
+ * whether it has vnet headers. The link owns it from here (l->fd).
+ */
+static int
+tun_attach(struct link *l, const struct link_cfg *c, short type,
+    struct ifreq *ifr)
+{
+	int error;
+
+	if (c->has_fd)
+		l->fd = c->fd;
+	else if ((error = link_fd_open(c, &l->fd)) != 0)
+		return error;
+	memset(ifr, 0, sizeof(*ifr));
+	if (ioctl(l->fd, TUNGETIFF, ifr) != 0)
+		return -errno;
+	if ((ifr->ifr_flags & (IFF_TAP | IFF_TUN)) != type)
+		return -EINVAL;	/* a TUN handed for a TAP, or the reverse */
+	return 0;
+}
+
 static int
 tun_open(struct link *l, const struct link_cfg *c, short type)
 {
 	struct ifreq ifr;
-	int fd, sz = (int)VNET_BYTES;
-	bool vnet = c->vnet;
+	int sz = (int)VNET_BYTES, error;
+	bool vnet;
 
-	if ((fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
-		return -errno;
-	for (;;) {
-		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_flags = (short)(type | IFF_NO_PI |
-		    (vnet ? IFF_VNET_HDR : 0));
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->ifname);
-		if (ioctl(fd, TUNSETIFF, &ifr) == 0)
-			break;
-		if (errno != EINVAL || !vnet) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		vnet = false;	/* fall back: no vnet headers */
-	}
-	if (vnet && ioctl(fd, TUNSETVNETHDRSZ, &sz) != 0)
+	if ((error = tun_attach(l, c, type, &ifr)) != 0)
+		return error;
+	vnet = (ifr.ifr_flags & IFF_VNET_HDR) != 0;
+	if (vnet && ioctl(l->fd, TUNSETVNETHDRSZ, &sz) != 0)
 		vnet = false;	/* the kernel default (10) then */
 	if (vnet) {
 		unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 
-		if (ioctl(fd, TUNSETOFFLOAD, off) != 0 &&
-		    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM) != 0)
-			(void)ioctl(fd, TUNSETOFFLOAD, 0);
+		if (ioctl(l->fd, TUNSETOFFLOAD, off) != 0 &&
+		    ioctl(l->fd, TUNSETOFFLOAD, TUN_F_CSUM) != 0)
+			(void)ioctl(l->fd, TUNSETOFFLOAD, 0);
 	} else {
 		/*
 		 * Offloads are the device's, not the descriptor's: a
 		 * persistent device keeps what an earlier vnet user set,
 		 * and would hand us partial checksums we cannot see.
 		 */
-		(void)ioctl(fd, TUNSETOFFLOAD, 0);
+		(void)ioctl(l->fd, TUNSETOFFLOAD, 0);
 	}
-	l->fd = fd;
 	l->vnet = vnet;
 	l->l2 = type == IFF_TAP;
 	l->ifindex = (int)if_nametoindex(ifr.ifr_name);
 	snprintf(l->cfg.ifname, sizeof(l->cfg.ifname), "%s", ifr.ifr_name);
-	if (l->l2 && ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+	if (l->l2 && ioctl(l->fd, SIOCGIFHWADDR, &ifr) == 0)
 		memcpy(l->mac, ifr.ifr_hwaddr.sa_data, 6);
 	return 0;
 }

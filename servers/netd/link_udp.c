@@ -87,47 +87,87 @@ pktinfo_on(int fd, sa_family_t family)
 	return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 }
 
-static int
-udp_open(struct link *l, const struct link_cfg *c)
+/* Our local address: the wildcard of c->family, port c->port. */
+static socklen_t
+udp_local(const struct link_cfg *c, struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	struct udp_priv *u;
-	socklen_t sl;
-	int fd, one = 1, buf = 4 << 20, zero = 0;
-
-	memset(&ss, 0, sizeof(ss));
+	memset(ss, 0, sizeof(*ss));
 	if (c->family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(c->port);
-		sl = sizeof(*s6);
+		return sizeof(*s6);
 	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(c->port);
-		sl = sizeof(*s4);
+		return sizeof(*s4);
 	}
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0);
-	if (fd < 0)
+}
+
+/* A handed socket an earlier netd bound already (same port). */
+static bool
+udp_bound(int fd, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint16_t p = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+		return false;
+	if (ss.ss_family == AF_INET6)
+		p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else if (ss.ss_family == AF_INET)
+		p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return p != 0 && p == port;
+}
+
+/*
+ * The socket, bound: handed over (cfg->has_fd; possibly bound by an
+ * earlier netd, then options that must precede bind() were set then) or
+ * our own (link_fd_open()).
+ */
+static int
+udp_socket(struct link *l, const struct link_cfg *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = udp_local(c, &ss);
+	int one = 1, buf = 4 << 20, error;
+
+	if (c->has_fd)
+		l->fd = c->fd;
+	else if ((error = link_fd_open(c, &l->fd)) != 0)
+		return error;
+	(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	(void)setsockopt(l->fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	if (c->has_fd && udp_bound(l->fd, c->port))
+		return 0;
+	(void)setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (c->ipframe && pktinfo_on(l->fd, ss.ss_family) != 0)
 		return -errno;
-	l->fd = fd;
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	if (c->ipframe && pktinfo_on(fd, ss.ss_family) != 0)
+	if (bind(l->fd, (struct sockaddr *)&ss, sl) != 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
-		return -errno;
+	return 0;
+}
+
+static int
+udp_open(struct link *l, const struct link_cfg *c)
+{
+	struct udp_priv *u;
+	int one = 1, zero = 0, error;
+
+	if ((error = udp_socket(l, c)) != 0)
+		return error;
 	/* Probe UDP GSO: setting a segment size of 0 (off) must work. */
 	l->vnet = false;
-	l->cfg.gso = c->gso && setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &zero,
-	    sizeof(zero)) == 0;
+	l->cfg.gso = c->gso && setsockopt(l->fd, IPPROTO_UDP, UDP_SEGMENT,
+	    &zero, sizeof(zero)) == 0;
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return -ENOMEM;
-	u->gro = c->gso && setsockopt(fd, IPPROTO_UDP, UDP_GRO, &one,
+	u->gro = c->gso && setsockopt(l->fd, IPPROTO_UDP, UDP_GRO, &one,
 	    sizeof(one)) == 0;
 	u->pktinfo = c->ipframe;
 	l->priv = u;

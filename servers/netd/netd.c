@@ -36,9 +36,11 @@
  * ipsec.<result> and ipsec.*, icmp.*, hold.*, frag.*, and the replica's.
  *
  * Privileges: opening a TAP and an AF_PACKET socket needs CAP_NET_ADMIN
- * and CAP_NET_RAW; they are opened in init(), which runs after the
- * shell's -u privilege drop, so run netd as root for now (the
- * supervisor will hand the descriptors over, STYLE §9).
+ * and CAP_NET_RAW. Under the supervisor they come opened (the handoff,
+ * server_link_fd(): parapetd opens each [link NAME] of the file named by
+ * -c, sup_links.h), and what is left of the setup needs no privilege, so
+ * netd may run as `user =` (-u). Alone, netd opens them itself in
+ * init(), after the shell's -u privilege drop: run it as root then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -543,8 +545,15 @@ register_pmtu_counters(struct netd *nd)
 		    netd_pmtu_why_name((enum netd_pmtu_why)order[i]));
 }
 
+/*
+ * Open the link of role on side: with the descriptor the supervisor
+ * handed over under the link's name when there is one (it opened it with
+ * the same link_fd_open(); the rest of the setup needs no privilege, so
+ * netd may run as `user =`), else our own. novnet: without vnet headers.
+ */
 static int
-open_link(struct netd *nd, enum decide_from side, enum netd_role role)
+open_link(struct netd *nd, enum decide_from side, enum netd_role role,
+    bool novnet)
 {
 	const struct netd_link_conf *lc = netd_conf_role(&nd->conf, role);
 	struct link *l = &nd->link[side];
@@ -552,6 +561,10 @@ open_link(struct netd *nd, enum decide_from side, enum netd_role role)
 	char desc[32];
 	int error;
 
+	if (novnet)
+		cfg.vnet = false;
+	if ((cfg.fd = server_link_fd(nd->srv, lc->name)) >= 0)
+		cfg.has_fd = true;
 	/*
 	 * With ipsecd, vnet headers stay: superpackets to protect are cut
 	 * into segments and inner segments to the host coalesced (gso.h).
@@ -563,11 +576,13 @@ open_link(struct netd *nd, enum decide_from side, enum netd_role role)
 		return error;
 	}
 	nd->link_open[side] = true;
-	log_info("netd: link %s: %s %s, index %d%s", lc->name,
+	log_info("netd: link %s: %s %s, index %d%s%s", lc->name,
 	    link_kind_name(lc->cfg.kind),
 	    link_desc(&l->cfg, desc, sizeof(desc)), l->ifindex,
-	    l->vnet ? ", vnet headers" : lc->cfg.vnet ?
-	    ", no vnet headers (the kernel refused; fallback)" : "");
+	    l->vnet ? ", vnet headers" : !cfg.vnet ? "" : cfg.has_fd ?
+	    ", no vnet headers (as the supervisor opened it)" :
+	    ", no vnet headers (the kernel refused; fallback)",
+	    cfg.has_fd ? ", handed over" : "");
 	return 0;
 }
 
@@ -622,6 +637,40 @@ spd_replica(struct netd *nd)
 	return 0;
 }
 
+/*
+ * Offloads only when both sides speak vnet headers: with one side only,
+ * the host's TCP superpackets could not cross (there is no software
+ * segmentation yet), so the side that has them reopens without. A TAP
+ * handed over with vnet headers cannot drop them (its flags were set
+ * when the supervisor attached it): then the configuration must say
+ * vnet = no.
+ */
+static int
+vnet_match(struct netd *nd)
+{
+	static const enum netd_role role[2] = { NETD_ROLE_HOST,
+	    NETD_ROLE_WIRE };
+	enum decide_from v;
+	int error;
+
+	if (nd->link[0].vnet == nd->link[1].vnet)
+		return 0;
+	v = nd->link[0].vnet ? DECIDE_FROM_HOST : DECIDE_FROM_WIRE;
+	log_info("netd: vnet headers on one side only: reopening %s without",
+	    nd->link[v].cfg.ifname);
+	link_close(&nd->link[v]);
+	nd->link_open[v] = false;
+	if ((error = open_link(nd, v, role[v], true)) != 0)
+		return error;
+	if (nd->link[0].vnet != nd->link[1].vnet) {
+		log_warnx("netd: %s keeps its vnet headers (handed over with "
+		    "them): set vnet = no on both links",
+		    nd->link[v].cfg.ifname);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 netd_init(struct server *srv, void *arg)
 {
@@ -665,32 +714,11 @@ netd_init(struct server *srv, void *arg)
 	nd->dc.ipsecd_up = nd->region != NULL;
 	nd->ipsecd_ready = nd->region != NULL;
 
-	if ((error = open_link(nd, DECIDE_FROM_HOST, NETD_ROLE_HOST)) != 0 ||
-	    (error = open_link(nd, DECIDE_FROM_WIRE, NETD_ROLE_WIRE)) != 0)
+	if ((error = open_link(nd, DECIDE_FROM_HOST, NETD_ROLE_HOST,
+	    false)) != 0 ||
+	    (error = open_link(nd, DECIDE_FROM_WIRE, NETD_ROLE_WIRE,
+	    false)) != 0 || (error = vnet_match(nd)) != 0)
 		return error;
-	/*
-	 * Offloads only when both sides speak vnet headers: with one side
-	 * only, the host's TCP superpackets could not cross (there is no
-	 * software segmentation yet), so the side that has them reopens
-	 * without.
-	 */
-	if (nd->link[0].vnet != nd->link[1].vnet) {
-		enum decide_from v = nd->link[0].vnet ? DECIDE_FROM_HOST :
-		    DECIDE_FROM_WIRE;
-		struct link_cfg c = nd->link[v].cfg;
-
-		log_info("netd: vnet headers on one side only: reopening "
-		    "%s without", c.ifname);
-		link_close(&nd->link[v]);
-		nd->link_open[v] = false;
-		c.vnet = false;
-		if ((error = link_open(&nd->link[v], &c)) != 0) {
-			log_warnx("netd: reopen %s: %s", c.ifname,
-			    strerror(-error));
-			return error;
-		}
-		nd->link_open[v] = true;
-	}
 	if ((error = bridge_init(&nd->br, &nd->link[0], &nd->link[1],
 	    &nd->dc)) != 0)
 		return error;

@@ -25,6 +25,29 @@ instance_ok(const char *s)
 	return true;
 }
 
+size_t
+handoff_nfds(const struct handoff *h)
+{
+	return h->nregions * HANDOFF_FDS_PER_REGION + h->nlinks +
+	    (h->store ? 1 : 0);
+}
+
+/* Link names: well formed, none twice. */
+static bool
+names_ok(char *const *names, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL || !config_name_ok(names[i]))
+			return false;
+		for (k = 0; k < i; k++)
+			if (strcmp(names[k], names[i]) == 0)
+				return false;
+	}
+	return true;
+}
+
 int
 handoff_encode(const struct handoff *h, uint8_t *buf, size_t len,
     size_t *outlen)
@@ -32,10 +55,16 @@ handoff_encode(const struct handoff *h, uint8_t *buf, size_t len,
 	Parapet__Handoff m;
 	Parapet__HandoffRegion r[HANDOFF_REGIONS_MAX];
 	Parapet__HandoffRegion *rp[HANDOFF_REGIONS_MAX];
+	char *lp[HANDOFF_LINKS_MAX];
 	size_t i, need;
 
 	parapet__handoff__init(&m);
-	if (h->nregions > HANDOFF_REGIONS_MAX || !instance_ok(h->instance))
+	if (h->nregions > HANDOFF_REGIONS_MAX ||
+	    h->nlinks > HANDOFF_LINKS_MAX || !instance_ok(h->instance))
+		return -EINVAL;
+	for (i = 0; i < h->nlinks; i++)
+		lp[i] = deconst(h->links[i]);
+	if (!names_ok(lp, h->nlinks))
 		return -EINVAL;
 	for (i = 0; i < h->nregions; i++) {
 		if (!config_name_ok(h->regions[i].name) ||
@@ -53,6 +82,8 @@ handoff_encode(const struct handoff *h, uint8_t *buf, size_t len,
 	m.n_regions = h->nregions;
 	m.regions = rp;
 	m.store = h->store;
+	m.n_links = h->nlinks;
+	m.links = lp;
 	need = parapet__handoff__get_packed_size(&m);
 	if (need > len)
 		return -EMSGSIZE;
@@ -68,8 +99,11 @@ check(const Parapet__Handoff *m, size_t nfds, struct handoff *h)
 	if (m->version != HANDOFF_VERSION)
 		return -EBADMSG;
 	if (m->n_regions > HANDOFF_REGIONS_MAX ||
-	    nfds != m->n_regions * HANDOFF_FDS_PER_REGION +
+	    m->n_links > HANDOFF_LINKS_MAX ||
+	    nfds != m->n_regions * HANDOFF_FDS_PER_REGION + m->n_links +
 	    (m->store ? 1 : 0))
+		return -EBADMSG;
+	if (!names_ok(m->links, m->n_links))
 		return -EBADMSG;
 	if (m->instance == NULL || !instance_ok(m->instance))
 		return -EBADMSG;
@@ -93,6 +127,9 @@ check(const Parapet__Handoff *m, size_t nfds, struct handoff *h)
 		h->regions[i].side = r->side;
 	}
 	h->nregions = m->n_regions;
+	for (i = 0; i < m->n_links; i++)
+		snprintf(h->links[i], sizeof(h->links[i]), "%s", m->links[i]);
+	h->nlinks = m->n_links;
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #include "handoff.h"
 #include "log.h"
 #include "pstore.h"
+#include "sup_links.h"
 #include "supervisor.h"
 
 #define DEFAULT_CONFIG	"/etc/parapet/parapetd.conf"
@@ -182,6 +183,14 @@ send_handoff(struct sup *sup, size_t idx, int sock)
 	}
 	h.nregions = n;
 	nfds = n * HANDOFF_FDS_PER_REGION;
+	/* netd's links (sup_links.h): after the regions', before the
+	 * store's. */
+	for (i = 0; (int)idx == sup->links_for && i < sup->nlinks; i++) {
+		snprintf(h.links[i], sizeof(h.links[i]), "%s",
+		    sup->links[i].name);
+		fds[nfds++] = sup->links[i].fd;
+		h.nlinks = i + 1;
+	}
 	if (sup->store_fd[idx] >= 0) {
 		h.store = true;
 		fds[nfds++] = sup->store_fd[idx];
@@ -730,6 +739,7 @@ main(int argc, char **argv)
 	signals_start(sup);
 	regions_create(sup);
 	stores_create(sup);
+	sup_links_open(sup);
 	if ((error = sup_bus_start(sup)) != 0)
 		fatalx("bus %s: %s", sup->cfg.bus_socket, strerror(-error));
 	log_info("up: run_dir %s, bus %s, %zu servers", sup->cfg.run_dir,
@@ -740,6 +750,7 @@ main(int argc, char **argv)
 	if ((error = uv_loop_close(&loop)) != 0)
 		log_warnx("uv_loop_close: %s", uv_strerror(error));
 	regions_close(sup);
+	sup_links_close(sup);
 	close(sup->pidfd);
 	free(sup);
 	return 0;

@@ -14,6 +14,7 @@
 
 #include "bus.h"
 #include "config.h"
+#include "handoff.h"
 #include "log.h"
 #include "ring.h"
 #include "svc_table.h"
@@ -54,6 +55,13 @@ struct sup {
 	struct svc_table	 table;
 	struct sup_region	 regions[CONFIG_REGIONS_MAX];
 	int			 store_fd[CONFIG_SERVERS_MAX];	/* -1: none */
+	/* netd's links, opened once, kept for our life (sup_links.h). */
+	struct {
+		char		 name[CONFIG_NAME_MAX + 1];
+		int		 fd;
+	}			 links[HANDOFF_LINKS_MAX];
+	size_t			 nlinks;
+	int			 links_for;	/* server index; -1: none */
 	struct sup_proc		*proc[CONFIG_SERVERS_MAX];	/* NULL: none */
 	uv_timer_t		 timer;
 	uv_signal_t		 sig[3];	/* TERM, INT, HUP */
