@@ -676,6 +676,15 @@ bus_client_connected(const struct bus_client *c)
 	return c->conn != NULL && c->state >= CS_SUBSCRIBING;
 }
 
+bool
+bus_client_reconnected(const struct bus_client *c, uint64_t *seen)
+{
+	if (c->stats.connects == *seen || !bus_client_connected(c))
+		return false;
+	*seen = c->stats.connects;
+	return true;
+}
+
 int
 bus_client_on(struct bus_client *c, uint32_t type, bus_handler_fn *fn,
     void *arg)

@@ -76,6 +76,13 @@ int	bus_client_create(uv_loop_t *, const struct bus_client_cfg *,
  * asynchronously, so run the loop once more before freeing it. */
 void	bus_client_destroy(struct bus_client *);
 bool	bus_client_connected(const struct bus_client *);
+/*
+ * Whether the client is connected on a connection newer than *seen (the
+ * connects count the caller saw last), updating *seen: a server that
+ * resynchronises after every reconnect (events may have been missed)
+ * asks this from its tick and from its server_on_connect() hook.
+ */
+bool	bus_client_reconnected(const struct bus_client *, uint64_t *seen);
 
 /* Handler for incoming requests and events of one type (one per type). */
 int	bus_client_on(struct bus_client *, uint32_t type, bus_handler_fn *,

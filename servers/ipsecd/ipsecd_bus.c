@@ -590,11 +590,8 @@ ipsecd_acquire(struct ipsecd *d, uint32_t policy_id,
 static bool
 check_connect(struct ipsecd *d)
 {
-	const struct bus_client_stats *st = bus_client_stats(d->bus);
-
-	if (st->connects == d->connects_seen || !bus_client_connected(d->bus))
+	if (!bus_client_reconnected(d->bus, &d->connects_seen))
 		return false;
-	d->connects_seen = st->connects;
 	sync_start(d);
 	return true;
 }

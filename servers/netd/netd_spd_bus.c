@@ -469,12 +469,8 @@ on_server_state(struct bus_client *c, const struct bus_msg *m, void *arg)
 static bool
 check_connect(struct netd_spd *ns)
 {
-	const struct bus_client_stats *st = bus_client_stats(ns->bus);
-
-	if (ns->dead || st->connects == ns->connects_seen ||
-	    !bus_client_connected(ns->bus))
+	if (ns->dead || !bus_client_reconnected(ns->bus, &ns->connects_seen))
 		return false;
-	ns->connects_seen = st->connects;
 	resync(ns);
 	return true;
 }

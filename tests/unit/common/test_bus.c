@@ -577,6 +577,7 @@ broker_restart(struct harness *h, struct tclient *a, struct tclient *b,
     int n)
 {
 	struct box x, held;
+	uint64_t seen = 0;
 
 	memset(&held, 0, sizeof(held));
 	assert_int_equal(bus_request(a->c, "b", T(STATUS_REQUEST), NULL, 0,
@@ -588,6 +589,9 @@ broker_restart(struct harness *h, struct tclient *a, struct tclient *b,
 	assert_int_equal(held.done, 1);
 	assert_int_equal(held.error, -ENOTCONN);
 	assert_false(bus_client_connected(a->c));
+	/* Down: no new connection to resynchronise on, whatever was seen. */
+	assert_false(bus_client_reconnected(a->c, &seen));
+	assert_int_equal(seen, 0);
 	assert_int_equal(bus_request(a->c, "b", T(PING_REQUEST), NULL, 0,
 	    box_reply, &x), -ENOTCONN);
 	h_spin(h, 30);		/* a few failed attempts */
@@ -595,6 +599,11 @@ broker_restart(struct harness *h, struct tclient *a, struct tclient *b,
 
 	h_broker_up(h);
 	WAIT(h, a->connects == n + 1 && b->connects == n + 1);
+	/* Up again: once per new connection. */
+	seen = (uint64_t)n;
+	assert_true(bus_client_reconnected(a->c, &seen));
+	assert_int_equal(seen, n + 1);
+	assert_false(bus_client_reconnected(a->c, &seen));
 	publish(b, "server", "netd");
 	WAIT(h, a->events == n + 1);
 	assert_string_equal(a->ev_name, "netd");
