@@ -659,9 +659,8 @@ addr_ok(uint32_t family, const ProtobufCBinaryData *a, uint32_t plen)
 }
 
 static int
-spd_ipsec_request_valid(const Parapet__SpdIpsecRequest *r, uint32_t family)
+spd_ipsec_request_valid(const Parapet__SpdIpsecRequest *r)
 {
-	(void)family;
 	if (r == NULL)
 		return -EINVAL;
 	if (r->proto != IPPROTO_ESP && r->proto != IPPROTO_AH &&
@@ -680,10 +679,23 @@ spd_ipsec_request_valid(const Parapet__SpdIpsecRequest *r, uint32_t family)
 	return 0;
 }
 
+/* A policy's requests (SpdPolicy, SockPolicy): bounded, each valid. */
+static int
+spd_reqs_valid(Parapet__SpdIpsecRequest *const *reqs, size_t n)
+{
+	size_t i;
+
+	if (n > SPD_REQS_MAX || (n != 0 && reqs == NULL))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (spd_ipsec_request_valid(reqs[i]) != 0)
+			return -EINVAL;
+	return 0;
+}
+
 static int
 spd_policy_valid(const Parapet__SpdPolicy *p)
 {
-	size_t i;
 
 	if (p == NULL)
 		return -EINVAL;
@@ -696,13 +708,9 @@ spd_policy_valid(const Parapet__SpdPolicy *p)
 		return -EINVAL;
 	if (p->proto > 255 || p->sport > 65535 || p->dport > 65535)
 		return -EINVAL;
-	if (p->n_reqs > SPD_REQS_MAX || (p->n_reqs != 0 && p->reqs == NULL) ||
-	    (p->n_reqs != 0 && p->action != 2))
+	if (p->n_reqs != 0 && p->action != 2)
 		return -EINVAL;
-	for (i = 0; i < p->n_reqs; i++)
-		if (spd_ipsec_request_valid(p->reqs[i], p->family) != 0)
-			return -EINVAL;
-	return 0;
+	return spd_reqs_valid(p->reqs, p->n_reqs);
 }
 
 static int
@@ -840,8 +848,6 @@ sock_addr_ok(uint32_t family, const ProtobufCBinaryData *a)
 static int
 sock_policy_valid(const Parapet__SockPolicy *p)
 {
-	size_t i;
-
 	if (p == NULL || p->id == 0)
 		return -EINVAL;
 	/* Linux's socket policy ids: XFRM_POLICY_MAX + dir - 1. */
@@ -856,13 +862,9 @@ sock_policy_valid(const Parapet__SockPolicy *p)
 	if (!sock_addr_ok(p->family, &p->laddr) ||
 	    !sock_addr_ok(p->family, &p->raddr))
 		return -EINVAL;
-	if (p->n_reqs > SPD_REQS_MAX || (p->n_reqs != 0 && p->reqs == NULL) ||
-	    (p->type == 2) != (p->n_reqs != 0))
+	if ((p->type == 2) != (p->n_reqs != 0))
 		return -EINVAL;
-	for (i = 0; i < p->n_reqs; i++)
-		if (spd_ipsec_request_valid(p->reqs[i], p->family) != 0)
-			return -EINVAL;
-	return 0;
+	return spd_reqs_valid(p->reqs, p->n_reqs);
 }
 
 static int
